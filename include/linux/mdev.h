@@ -13,6 +13,7 @@
 #include <linux/rwsem.h>
 
 struct mdev_type;
+struct mdev_type_dir;
 struct mdev_driver;
 
 /**
@@ -47,8 +48,7 @@ struct mdev_type {
 	const char *pretty_name;
 	struct mdev_parent *parent;
 	/* private: owned by the mdev core */
-	struct kobject kobj;
-	struct kobject *devices_kobj;
+	struct mdev_type_dir *dir;
 };
 
 /**
@@ -76,7 +76,8 @@ struct mdev_parent {
 	atomic_t available_instances;
 	/* private: owned by the mdev core */
 	struct list_head next;
-	bool unregistering;
+	struct list_head mdevs;
+	bool live;
 };
 
 /**

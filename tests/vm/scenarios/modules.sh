@@ -58,7 +58,7 @@ if modprobe vfio 2> /tmp/modprobe.err && loaded vfio; then
 		not loaded mdev_sdk_vfio
 	check "modules: insmod behind the script's back fails too" \
 		not insmod "$TOP/vfio/mdev_sdk_vfio.ko"
-	modprobe -r vfio
+	rmmod vfio
 	check "modules: load works again after the in-tree stack left" \
 		"$TOP/scripts/load"
 	"$TOP/scripts/unload" > /dev/null
