@@ -76,6 +76,8 @@ struct vfio_device {
 	unsigned int open_count;
 	struct list_head group_next;
 	bool iommu_registered;
+	/* entry in the IOMMU backend's device list while registered there */
+	struct list_head iommu_entry;
 };
 
 /**
@@ -217,6 +219,11 @@ void vfio_unregister_group_dev(struct vfio_device *device);
 
 int vfio_assign_device_set(struct vfio_device *device, void *set_id);
 unsigned int vfio_device_set_open_count(struct vfio_device_set *dev_set);
+
+int vfio_mig_get_next_state(struct vfio_device *device,
+			    enum vfio_device_mig_state cur_fsm,
+			    enum vfio_device_mig_state new_fsm,
+			    enum vfio_device_mig_state *next_fsm);
 
 /* External users (KVM) find these with symbol_get(). */
 struct iommu_group *vfio_file_iommu_group(struct file *file);

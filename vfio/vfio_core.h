@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdev-sdk bundled VFIO core: declarations shared by the files of
+ * mdev_sdk_vfio.ko only. Backends use vfio.h, drivers <linux/vfio.h>.
+ *
+ * Lock order, outermost first:
+ *
+ *   vfio_device_set.lock
+ *     vfio_groups_lock (global, group lookup and teardown)
+ *       vfio_group.group_lock
+ *         vfio_container.group_lock (rwsem)
+ *           vfio_backends_lock (global, backend registry)
+ *
+ * vfio_group.device_lock is a leaf: it only guards the group's device list
+ * and is held around &vfio_device_ops.match.
+ *
+ * Backend callbacks that may reach a driver's dma_unmap (the container
+ * ioctls) run with the container rwsem held for reading; the driver then
+ * calls vfio_unpin_pages(), which takes no core lock at all.
+ */
+#ifndef MDEV_SDK_VFIO_CORE_H
+#define MDEV_SDK_VFIO_CORE_H
+
+#include <linux/cdev.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include "vfio.h"
+
+struct vfio_container;
+
+/**
+ * struct vfio_group - the /dev/vfio/N node of one IOMMU group
+ * @dev: class "vfio" device, named after the IOMMU group id; its release
+ *	frees the structure
+ * @cdev: the character device behind /dev/vfio/N
+ * @iommu_group: the IOMMU group, referenced; NULL once the last device left
+ *	and the group is dead (its fd may still be open)
+ * @type: real or emulated IOMMU
+ * @drivers: registered devices in the group; guarded by vfio_groups_lock
+ * @group_lock: guards @iommu_group, @container, @container_users,
+ *	@opened_file and @kvm
+ * @container: container set with VFIO_GROUP_SET_CONTAINER, or NULL
+ * @container_next: entry in &vfio_container.group_list
+ * @container_users: 1 for the group fd's own use of @container, plus one
+ *	per open device fd; UNSET_CONTAINER needs exactly 1
+ * @opened_file: the group's single open file, or NULL
+ * @kvm: KVM instance set through vfio_file_set_kvm()
+ * @device_lock: guards @device_list
+ * @device_list: registered devices, linked by &vfio_device.group_next
+ */
+struct vfio_group {
+	struct device dev;
+	struct cdev cdev;
+	struct iommu_group *iommu_group;
+	enum vfio_group_type type;
+	unsigned int drivers;
+	struct mutex group_lock; /* container state, see above */
+	struct vfio_container *container;
+	struct list_head container_next;
+	unsigned int container_users;
+	struct file *opened_file;
+	struct kvm *kvm;
+	struct mutex device_lock; /* device list, see above */
+	struct list_head device_list;
+};
+
+/**
+ * struct vfio_iommu_driver - a registered backend
+ * @ops: the backend's callbacks
+ * @next: entry in the backend registry
+ */
+struct vfio_iommu_driver {
+	const struct vfio_iommu_driver_ops *ops;
+	struct list_head next;
+};
+
+/**
+ * struct vfio_container - the state behind one open of /dev/vfio/vfio
+ * @kref: one reference for the container fd plus one per attached group
+ * @group_lock: write-held while groups or the backend change, read-held
+ *	around forwarded backend ioctls
+ * @group_list: attached groups, linked by &vfio_group.container_next
+ * @iommu_driver: backend chosen by VFIO_SET_IOMMU, or NULL; its module
+ *	is referenced while set
+ * @iommu_data: what the backend's open() returned
+ */
+struct vfio_container {
+	struct kref kref;
+	struct rw_semaphore group_lock;
+	struct list_head group_list;
+	struct vfio_iommu_driver *iommu_driver;
+	void *iommu_data;
+};
+
+/* container.c */
+int vfio_container_init(void);
+void vfio_container_exit(void);
+struct vfio_container *vfio_container_from_file(struct file *file);
+int vfio_container_attach_group(struct vfio_container *container,
+				struct vfio_group *group);
+void vfio_group_detach_container(struct vfio_group *group);
+long vfio_container_check_extension(struct vfio_container *container,
+				    unsigned long arg);
+void vfio_device_container_register(struct vfio_device *device);
+void vfio_device_container_unregister(struct vfio_device *device);
+
+/* group.c */
+int vfio_group_init(void);
+void vfio_group_exit(void);
+struct vfio_group *vfio_group_get_for_dev(struct device *dev,
+					  enum vfio_group_type type);
+void vfio_group_put_driver(struct vfio_group *group, struct device *dev);
+int vfio_group_add_device(struct vfio_group *group,
+			  struct vfio_device *device);
+void vfio_group_del_device(struct vfio_group *group,
+			   struct vfio_device *device);
+int vfio_group_use_container(struct vfio_group *group);
+void vfio_group_unuse_container(struct vfio_group *group);
+struct kvm *vfio_group_kvm(struct vfio_group *group);
+
+/* device.c */
+int vfio_device_init_class(void);
+void vfio_device_exit_class(void);
+bool vfio_device_try_get_registration(struct vfio_device *device);
+void vfio_device_put_registration(struct vfio_device *device);
+
+/* device_fops.c */
+struct file *vfio_device_open_file(struct vfio_device *device);
+
+/* migration.c */
+int vfio_device_feature_migration(struct vfio_device *device, u32 flags,
+				  void __user *arg, size_t argsz);
+int vfio_device_feature_mig_state(struct vfio_device *device, u32 flags,
+				  void __user *arg, size_t argsz);
+
+/* virqfd.c */
+int vfio_virqfd_init(void);
+void vfio_virqfd_exit(void);
+
+/**
+ * vfio_device_is_open - whether @device has an open file descriptor
+ * @device: the device
+ *
+ * Context: any; the answer is only stable under &vfio_device_set.lock or
+ * from a driver callback that runs while the device is open.
+ * Return: true between open_device() and close_device().
+ */
+static inline bool vfio_device_is_open(struct vfio_device *device)
+{
+	return READ_ONCE(device->open_count) != 0;
+}
+
+#endif /* MDEV_SDK_VFIO_CORE_H */
