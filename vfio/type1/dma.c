@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev-sdk type1 IOMMU backend: the tree of user DMA mappings.
+ *
+ * A mapping only records which user memory backs a range of IOVA; nothing
+ * is pinned at map time because emulated-IOMMU devices pin on demand
+ * through vfio_pin_pages(). Removing a mapping that still has pins first
+ * asks every open device to let go of the range (dma_unmap callback).
+ */
+
+#include <linux/interval_tree_generic.h>
+#include <linux/iommu.h>
+#include <linux/lockdep.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "../vfio.h"
+#include "type1.h"
+
+/*
+ * How many times the devices are asked to unpin a mapping before its unmap
+ * is refused. The mapping stays valid until it is removed, so a pin that
+ * was already waiting for the container lock can land in it after a
+ * device's callback returned; another round lets such a race settle before
+ * a driver is blamed.
+ */
+#define TYPE1_UNMAP_ROUNDS	3
+
+#define TYPE1_DMA_START(dma)	((dma)->iova)
+#define TYPE1_DMA_LAST(dma)	((dma)->last)
+
+INTERVAL_TREE_DEFINE(struct type1_dma, rb, u64, subtree_last,
+		     TYPE1_DMA_START, TYPE1_DMA_LAST, static, type1_dma_tree)
+
+/**
+ * type1_dma_find - look up the mapping containing an IOVA
+ * @iommu: the container
+ * @iova: IOVA in bytes, any alignment
+ *
+ * Context: process context, @iommu->lock held.
+ * Return: the mapping, or NULL if @iova is not mapped.
+ */
+struct type1_dma *type1_dma_find(struct type1_iommu *iommu, u64 iova)
+{
+	lockdep_assert_held(&iommu->lock);
+
+	return type1_dma_tree_iter_first(&iommu->dmas, iova, iova);
+}
+
+static u64 type1_dma_size(const struct type1_dma *dma)
+{
+	return dma->last - dma->iova + 1;
+}
+
+static void type1_dma_free(struct type1_dma *dma)
+{
+	put_task_struct(dma->task);
+	mmdrop(dma->mm);
+	kfree(dma);
+}
+
+static void type1_dma_remove(struct type1_iommu *iommu, struct type1_dma *dma)
+{
+	lockdep_assert_held(&iommu->lock);
+
+	/* A pin points at its mapping, so freeing it now would be a UAF. */
+	if (WARN_ON_ONCE(dma->npinned))
+		return;
+
+	type1_dma_tree_remove(dma, &iommu->dmas);
+	iommu->dma_avail++;
+	type1_dma_free(dma);
+}
+
+/**
+ * type1_dma_map - record a VFIO_IOMMU_MAP_DMA mapping
+ * @iommu: the container
+ * @iova: first IOVA in bytes
+ * @vaddr: user virtual address of the memory backing @iova
+ * @size: length in bytes
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ *
+ * The calling process becomes the owner of the mapping: later pins are
+ * taken from its address space and charged to its locked_vm, even when
+ * another process (or a kernel thread) asks for them.
+ *
+ * Context: process context of the mapping's owner; takes @iommu->lock.
+ * Return: 0 on success; -EINVAL if @size is zero, if @iova, @vaddr or @size
+ * is not page aligned, or if either range wraps around; -ESRCH if the
+ * caller has no address space; -EEXIST if the range overlaps a mapping;
+ * -ENOSPC if the container already holds dma_entry_limit mappings;
+ * -ENOMEM if out of memory.
+ */
+int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
+		  u64 size, int prot)
+{
+	struct type1_dma *dma;
+	int ret;
+
+	if (!size || !PAGE_ALIGNED(iova) || !PAGE_ALIGNED(vaddr) ||
+	    !PAGE_ALIGNED(size))
+		return -EINVAL;
+	if (iova + size - 1 < iova || vaddr + size - 1 < vaddr)
+		return -EINVAL;
+	if (!current->mm)
+		return -ESRCH;
+
+	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	if (!dma)
+		return -ENOMEM;
+
+	dma->iova = iova;
+	dma->last = iova + size - 1;
+	dma->vaddr = vaddr;
+	dma->prot = prot;
+	/*
+	 * Pins may be requested long after this ioctl, from any context, so
+	 * keep what RLIMIT_MEMLOCK accounting needs: the mm (which outlives
+	 * the process thanks to mmgrab()) and the thread group leader whose
+	 * limit applies.
+	 */
+	dma->mm = current->mm;
+	mmgrab(dma->mm);
+	dma->task = get_task_struct(current->group_leader);
+	dma->lock_cap = capable(CAP_IPC_LOCK);
+
+	mutex_lock(&iommu->lock);
+	if (type1_dma_tree_iter_first(&iommu->dmas, dma->iova, dma->last)) {
+		ret = -EEXIST;
+	} else if (!iommu->dma_avail) {
+		ret = -ENOSPC;
+	} else {
+		type1_dma_tree_insert(dma, &iommu->dmas);
+		iommu->dma_avail--;
+		ret = 0;
+	}
+	mutex_unlock(&iommu->lock);
+
+	if (ret)
+		type1_dma_free(dma);
+	return ret;
+}
+
+/*
+ * Ask every open device to unpin what it holds in [@iova, @last]. The
+ * callbacks come back into type1_unpin_pages(), so @iommu->lock is dropped
+ * around them; @devices_rwsem stays held so the device list cannot change.
+ * The caller must look the tree up again afterwards.
+ */
+static void type1_dma_notify_unmap(struct type1_iommu *iommu, u64 iova,
+				   u64 last)
+{
+	struct vfio_device *vdev;
+
+	lockdep_assert_held_read(&iommu->devices_rwsem);
+	lockdep_assert_held(&iommu->lock);
+
+	mutex_unlock(&iommu->lock);
+	list_for_each_entry(vdev, &iommu->devices, iommu_entry) {
+		if (vdev->ops->dma_unmap)
+			vdev->ops->dma_unmap(vdev, iova, last - iova + 1);
+	}
+	mutex_lock(&iommu->lock);
+}
+
+/*
+ * A driver kept pages pinned through repeated dma_unmap callbacks. Name it
+ * (emulated-IOMMU groups hold a single device) so the bug can be fixed; the
+ * unmap itself is refused and the mapping kept, which is always safe.
+ */
+static void type1_dma_blame(struct type1_iommu *iommu, struct type1_dma *dma)
+{
+	struct type1_pin *pin;
+	struct vfio_device *vdev;
+
+	lockdep_assert_held_read(&iommu->devices_rwsem);
+	lockdep_assert_held(&iommu->lock);
+
+	pin = type1_pin_find_range(iommu, dma->iova, dma->last);
+	if (!pin)
+		return;
+
+	list_for_each_entry(vdev, &iommu->devices, iommu_entry) {
+		struct iommu_group *group = iommu_group_get(vdev->dev);
+		bool culprit = group && group == pin->group;
+
+		iommu_group_put(group);
+		if (culprit) {
+			dev_WARN_ONCE(vdev->dev, true,
+				      "%s: dma_unmap left IOVA range 0x%llx-0x%llx pinned; unmap refused\n",
+				      vdev->ops->name ?: "vfio", dma->iova,
+				      dma->last);
+			return;
+		}
+	}
+	WARN_ONCE(true,
+		  "mdev_sdk_vfio_iommu_type1: IOVA range 0x%llx-0x%llx still pinned by a closed device; unmap refused\n",
+		  dma->iova, dma->last);
+}
+
+/*
+ * Type1v2 only removes whole mappings: refuse a range whose ends fall
+ * strictly inside a mapping.
+ */
+static bool type1_dma_splits(struct type1_iommu *iommu, u64 iova, u64 last)
+{
+	struct type1_dma *dma;
+
+	lockdep_assert_held(&iommu->lock);
+
+	dma = type1_dma_find(iommu, iova);
+	if (dma && dma->iova != iova)
+		return true;
+	dma = type1_dma_find(iommu, last);
+	return dma && dma->last != last;
+}
+
+/**
+ * type1_dma_unmap - remove the mappings in a range of IOVA
+ * @iommu: the container
+ * @iova: first IOVA in bytes; 0 with @all
+ * @size: length in bytes; 0 with @all
+ * @all: remove every mapping (VFIO_DMA_UNMAP_FLAG_ALL)
+ * @unmapped: returns the number of bytes of IOVA removed, also on error
+ *
+ * A Type1v2 container only removes whole mappings and refuses a range that
+ * would split one. A Type1 (v1) container follows the historic v1 rules:
+ * if the range starts inside a mapping nothing more is removed, and a
+ * mapping that starts inside the range is removed whole even if it runs
+ * past its end. Mappings with pinned pages are removed only after every
+ * open device's dma_unmap callback released them.
+ *
+ * Context: process context; takes @iommu->devices_rwsem and @iommu->lock,
+ * and calls dma_unmap callbacks with @iommu->lock dropped.
+ * Return: 0 on success (also when nothing was mapped in the range); -EINVAL
+ * if @iova or @size is not page aligned, @size is zero, the range wraps
+ * around, @all comes with a non-zero @iova or @size, or (v2) the range
+ * would split a mapping; -EBUSY if a device kept pages of a mapping pinned
+ * through its dma_unmap callbacks; that mapping and the ones after it are
+ * left in place.
+ */
+int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
+		    bool all, u64 *unmapped)
+{
+	struct type1_dma *dma, *next;
+	u64 last, notified = 0;
+	unsigned int rounds = 0;
+	int ret = 0;
+
+	*unmapped = 0;
+	if (all) {
+		if (iova || size)
+			return -EINVAL;
+		last = U64_MAX;
+	} else {
+		if (!size || !PAGE_ALIGNED(iova) || !PAGE_ALIGNED(size))
+			return -EINVAL;
+		last = iova + size - 1;
+		if (last < iova)
+			return -EINVAL;
+	}
+
+	/* Pairs with the write side in type1_register_device(). */
+	down_read(&iommu->devices_rwsem);
+	mutex_lock(&iommu->lock);
+again:
+	/* Checked on every pass: the tree may change while notifying. */
+	if (iommu->v2 && !all && type1_dma_splits(iommu, iova, last)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+
+	for (dma = type1_dma_tree_iter_first(&iommu->dmas, iova, last); dma;
+	     dma = next) {
+		next = type1_dma_tree_iter_next(dma, iova, last);
+
+		if (!iommu->v2 && dma->iova < iova)
+			break;
+
+		if (dma->npinned) {
+			if (dma->iova != notified) {
+				notified = dma->iova;
+				rounds = 0;
+			}
+			if (rounds == TYPE1_UNMAP_ROUNDS) {
+				type1_dma_blame(iommu, dma);
+				ret = -EBUSY;
+				goto out_unlock;
+			}
+			rounds++;
+			type1_dma_notify_unmap(iommu, dma->iova, dma->last);
+			goto again;
+		}
+
+		*unmapped += type1_dma_size(dma);
+		type1_dma_remove(iommu, dma);
+	}
+
+out_unlock:
+	mutex_unlock(&iommu->lock);
+	up_read(&iommu->devices_rwsem);
+	return ret;
+}
+
+/**
+ * type1_dma_remove_all - drop every mapping of a container being released
+ * @iommu: the container
+ *
+ * Pins must have been dropped first (type1_pin_release_all()); a mapping
+ * that still has pins is leaked rather than freed under its pins.
+ *
+ * Context: process context, @iommu->lock held.
+ */
+void type1_dma_remove_all(struct type1_iommu *iommu)
+{
+	struct type1_dma *dma, *next;
+
+	lockdep_assert_held(&iommu->lock);
+
+	for (dma = type1_dma_tree_iter_first(&iommu->dmas, 0, U64_MAX); dma;
+	     dma = next) {
+		next = type1_dma_tree_iter_next(dma, 0, U64_MAX);
+		type1_dma_remove(iommu, dma);
+	}
+}
