@@ -36,7 +36,7 @@ struct eventfd_ctx;
  */
 struct vfio_device_set {
 	void *set_id;
-	struct mutex lock;
+	struct mutex lock; /* open/close of every member */
 	struct list_head device_list;
 	unsigned int device_count;
 };
@@ -190,11 +190,13 @@ struct vfio_device *_vfio_alloc_device(size_t size, struct device *dev,
  * Return: the driver structure or an ERR_PTR() (see _vfio_alloc_device()).
  */
 #define vfio_alloc_device(dev_struct, member, dev, ops)			\
-	container_of(_vfio_alloc_device(sizeof(struct dev_struct) +		\
-					BUILD_BUG_ON_ZERO(offsetof(		\
-						struct dev_struct, member)),	\
-					dev, ops),				\
-		     struct dev_struct, member)
+	__vfio_alloc_device(struct dev_struct, member, dev, ops)
+
+/* The vfio_device must come first: the core frees from its address. */
+#define __vfio_alloc_device(type, member, dev, ops)			\
+	((type *)_vfio_alloc_device(sizeof(type) +			\
+				    BUILD_BUG_ON_ZERO(offsetof(type, member)), \
+				    dev, ops))
 
 int vfio_init_device(struct vfio_device *device, struct device *dev,
 		     const struct vfio_device_ops *ops);

@@ -58,7 +58,10 @@ if modprobe vfio 2> /tmp/modprobe.err && loaded vfio; then
 		not loaded mdev_sdk_vfio
 	check "modules: insmod behind the script's back fails too" \
 		not insmod "$TOP/vfio/mdev_sdk_vfio.ko"
-	rmmod vfio
+	# modprobe pulled in vfio_iommu_type1 through the in-tree softdep.
+	for m in vfio_iommu_type1 vfio_virqfd vfio; do
+		loaded "$m" && rmmod "$m"
+	done
 	check "modules: load works again after the in-tree stack left" \
 		"$TOP/scripts/load"
 	"$TOP/scripts/unload" > /dev/null
