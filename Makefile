@@ -41,6 +41,14 @@ install: modules
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=updates/mdev-sdk modules_install
 	install -D -m 0644 $(TOP)/scripts/mdev-sdk-blacklist.conf \
 		$(DESTDIR)/etc/modprobe.d/mdev-sdk-blacklist.conf
+	$(TOP)/scripts/udev/install $(DESTDIR)
 
 check:
 	$(TOP)/tests/check
+
+# The main job: mdevctl starts an mtty-2 device in a guest and hands it to a
+# nested QEMU whose stock 8250_pci driver runs a loopback through it.
+demo:
+	$(TOP)/scripts/deps
+	$(MAKE) -C $(TOP) modules uapi
+	$(TOP)/tests/vm/run --timeout 600 -- $(TOP)/tests/vm/scenarios/mtty-nested.sh

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev-sdk: pinning through VFIO, and the SDK's dma_unmap.
+ *
+ * type1 refuses to finish an unmap while a device still holds pins in the
+ * range, and a driver that forgets one of its pins leaves the user's unmap
+ * looping. Every pin goes through the tracker (sdk_pin_tracker.c), so the
+ * SDK can drop whatever the driver did not drop itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+
+#include "sdk_private.h"
+
+static int mdev_sdk_vfio_pin(void *ctx, dma_addr_t iova, int npage, int prot,
+			     struct page **pages)
+{
+	struct mdev_sdk_device *sdev = ctx;
+
+	return vfio_pin_pages(&sdev->vdev, iova, npage, prot, pages);
+}
+
+static void mdev_sdk_vfio_unpin(void *ctx, dma_addr_t iova, int npage)
+{
+	struct mdev_sdk_device *sdev = ctx;
+
+	vfio_unpin_pages(&sdev->vdev, iova, npage);
+}
+
+static const struct mdev_sdk_pin_tracker_ops mdev_sdk_vfio_pin_ops = {
+	.pin	= mdev_sdk_vfio_pin,
+	.unpin	= mdev_sdk_vfio_unpin,
+};
+
+/**
+ * mdev_sdk_pins_init - set up a new device's tracker over VFIO
+ * @sdev: the device
+ *
+ * Context: any.
+ */
+void mdev_sdk_pins_init(struct mdev_sdk_device *sdev)
+{
+	mdev_sdk_pin_tracker_init(&sdev->pins, &mdev_sdk_vfio_pin_ops, sdev);
+}
+
+/**
+ * mdev_sdk_pin - pin guest pages for the device, recording the pins
+ * @sdev: the device, open
+ * @iova: IOVA of the first page, page aligned
+ * @npage: number of pages, 1 to VFIO_PIN_PAGES_MAX_ENTRIES
+ * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @pages: receives @npage page pointers
+ *
+ * The SDK unpins whatever is still pinned when the user unmaps the range
+ * (after calling &mdev_sdk_device_ops.invalidate) or closes the device.
+ *
+ * Context: process context, may sleep.
+ * Return: @npage; -EINVAL for a bad range or a device that is not open;
+ * -E2BIG for too many pages; -ENOMEM; or the errno of vfio_pin_pages().
+ */
+int mdev_sdk_pin(struct mdev_sdk_device *sdev, dma_addr_t iova, int npage,
+		 int prot, struct page **pages)
+{
+	if (npage > VFIO_PIN_PAGES_MAX_ENTRIES)
+		return -E2BIG;
+	return mdev_sdk_pin_tracker_pin(&sdev->pins, iova, npage, prot, pages);
+}
+EXPORT_SYMBOL_GPL(mdev_sdk_pin);
+
+/**
+ * mdev_sdk_unpin - unpin pages pinned with mdev_sdk_pin()
+ * @sdev: the device
+ * @iova: IOVA of the first page, page aligned
+ * @npage: number of pages
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EINVAL if the range holds a page the device did not pin
+ * (nothing is unpinned then).
+ */
+int mdev_sdk_unpin(struct mdev_sdk_device *sdev, dma_addr_t iova, int npage)
+{
+	return mdev_sdk_pin_tracker_unpin(&sdev->pins, iova, npage);
+}
+EXPORT_SYMBOL_GPL(mdev_sdk_unpin);
+
+/**
+ * mdev_sdk_dma_rw - copy to or from guest memory by IOVA
+ * @sdev: the device, open
+ * @iova: IOVA to start at
+ * @data: kernel buffer
+ * @len: bytes to copy
+ * @write: true to copy @data to the guest
+ *
+ * Needs no pin; for short accesses such as descriptors.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or the errno of vfio_dma_rw().
+ */
+int mdev_sdk_dma_rw(struct mdev_sdk_device *sdev, dma_addr_t iova,
+		    void *data, size_t len, bool write)
+{
+	return vfio_dma_rw(&sdev->vdev, iova, data, len, write);
+}
+EXPORT_SYMBOL_GPL(mdev_sdk_dma_rw);
+
+/**
+ * mdev_sdk_pinned_pages - pins a device currently holds
+ * @sdev: the device
+ *
+ * Context: process context, may sleep.
+ * Return: the number of pins recorded.
+ */
+unsigned long mdev_sdk_pinned_pages(struct mdev_sdk_device *sdev)
+{
+	return mdev_sdk_pin_tracker_count(&sdev->pins);
+}
+EXPORT_SYMBOL_GPL(mdev_sdk_pinned_pages);
+
+/**
+ * mdev_sdk_vfio_dma_unmap - &vfio_device_ops.dma_unmap of every SDK device
+ * @vdev: the device
+ * @iova: start of the unmapped range, in bytes of IOVA
+ * @length: bytes unmapped
+ *
+ * The driver hears of it first, then every pin left in the range goes.
+ * Tolerates being called before open_device(): the tracker is then empty.
+ *
+ * Context: process context, may sleep; no SDK lock held.
+ */
+void mdev_sdk_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	struct mdev_sdk_device *sdev = to_sdk_device(vdev);
+	unsigned long dropped;
+
+	if (sdev->ops->invalidate)
+		sdev->ops->invalidate(sdev, iova, length);
+	dropped = mdev_sdk_pin_tracker_unmap(&sdev->pins, iova, length);
+	if (dropped)
+		dev_dbg(mdev_sdk_dev(sdev),
+			"unmap of %#llx+%#llx dropped %lu pins the driver kept\n",
+			iova, length, dropped);
+}
+
+/**
+ * mdev_sdk_pins_release_all - unpin everything, on close
+ * @sdev: the device
+ *
+ * Context: process context, may sleep; no SDK lock held.
+ */
+void mdev_sdk_pins_release_all(struct mdev_sdk_device *sdev)
+{
+	mdev_sdk_vfio_dma_unmap(&sdev->vdev, 0, U64_MAX);
+}
