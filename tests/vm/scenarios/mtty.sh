@@ -161,9 +161,11 @@ if [ -x "$CLIENT" ]; then
 
 	# Removal while a client holds the device: REQ, close, removal done.
 	coproc REQ { timeout 150 "$CLIENT" req "$U2"; }
-	read -r -t 60 line <&"${REQ[0]}"
+	# bash unsets REQ when the client exits; keep our own copy of its fd.
+	exec {req_fd}<&"${REQ[0]}"
+	read -r -t 60 line <&"$req_fd"
 	if [ "$line" = "PASS req.arm" ]; then
-		read -r -t 60 line <&"${REQ[0]}"
+		read -r -t 60 line <&"$req_fd"
 	fi
 	if [ "$line" = READY ]; then
 		pass "req: client holds the device with REQ armed"
@@ -171,7 +173,7 @@ if [ -x "$CLIENT" ]; then
 		timeout 90 sh -c "echo 1 > /sys/bus/mdev/devices/$U2/remove"
 		rc=$?
 		secs=$(($(date +%s) - start))
-		read -r -t 30 line <&"${REQ[0]}"
+		read -r -t 30 line <&"$req_fd"
 		check "req: client got REQ and closed" test "$line" = "PASS req.signalled"
 		check "req: removal completed once the client closed (${secs}s)" \
 			test "$rc" = 0
@@ -180,14 +182,16 @@ if [ -x "$CLIENT" ]; then
 		fail "req: client holds the device" "client said '$line'"
 	fi
 	wait "$REQ_PID" 2> /dev/null
+	exec {req_fd}<&-
 	remove "$U1"
 	expect_avail "req: ports returned after the removals" 24 12
 
 	# A held device pins the driver module: unloading is refused, not hung.
 	create 1 "$U1"
 	coproc HOLD { timeout 60 "$CLIENT" req "$U1"; }
-	read -r -t 60 line <&"${HOLD[0]}"
-	[ "$line" = "PASS req.arm" ] && read -r -t 60 line <&"${HOLD[0]}"
+	exec {hold_fd}<&"${HOLD[0]}"
+	read -r -t 60 line <&"$hold_fd"
+	[ "$line" = "PASS req.arm" ] && read -r -t 60 line <&"$hold_fd"
 	if rmmod mdev_sdk_mtty 2> /dev/null; then
 		fail "req: rmmod refused while a client holds a device" "rmmod succeeded"
 	else
@@ -195,6 +199,7 @@ if [ -x "$CLIENT" ]; then
 	fi
 	remove "$U1"
 	wait "$HOLD_PID" 2> /dev/null
+	exec {hold_fd}<&-
 else
 	fail "mtty: client" "$CLIENT missing: run make uapi on the host"
 fi
