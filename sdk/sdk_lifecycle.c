@@ -190,6 +190,10 @@ static long mdev_sdk_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		mdev_sdk_reset_locked(sdev);
 		mutex_unlock(&sdev->lock);
 		return 0;
+	case VFIO_DEVICE_QUERY_GFX_PLANE:
+		return mdev_sdk_ioctl_query_plane(sdev, uarg);
+	case VFIO_DEVICE_GET_GFX_DMABUF:
+		return mdev_sdk_ioctl_get_dmabuf(sdev, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/sysfs.h>
 
 #include "sdk_private.h"
 
@@ -152,3 +153,32 @@ void mdev_sdk_pins_release_all(struct mdev_sdk_device *sdev)
 {
 	mdev_sdk_vfio_dma_unmap(&sdev->vdev, 0, U64_MAX);
 }
+
+/*
+ * "pinned_pages" of every mediated device: the tracker's count, readable
+ * whether or not the device is open, so that a test can tell that a client
+ * which died left no pin behind.
+ */
+static ssize_t pinned_pages_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct mdev_sdk_device *sdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%lu\n", mdev_sdk_pinned_pages(sdev));
+}
+static DEVICE_ATTR_RO(pinned_pages);
+
+static struct attribute *mdev_sdk_pin_attrs[] = {
+	&dev_attr_pinned_pages.attr,
+	NULL,
+};
+
+static const struct attribute_group mdev_sdk_pin_group = {
+	.attrs = mdev_sdk_pin_attrs,
+};
+
+/* &device_driver.dev_groups of every SDK driver. */
+const struct attribute_group *mdev_sdk_pin_groups[] = {
+	&mdev_sdk_pin_group,
+	NULL,
+};

@@ -183,9 +183,16 @@ long mdev_sdk_ioctl_set_irqs(struct mdev_sdk_device *sdev, void __user *arg);
 void mdev_sdk_irq_config_written(struct mdev_sdk_device *sdev);
 void mdev_sdk_vfio_request(struct vfio_device *vdev, unsigned int count);
 
+/* sdk_gfx.c */
+long mdev_sdk_ioctl_query_plane(struct mdev_sdk_device *sdev,
+				void __user *arg);
+long mdev_sdk_ioctl_get_dmabuf(struct mdev_sdk_device *sdev,
+			       void __user *arg);
+
 /* sdk_pin.c */
 void mdev_sdk_pins_init(struct mdev_sdk_device *sdev);
 void mdev_sdk_pins_release_all(struct mdev_sdk_device *sdev);
 void mdev_sdk_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length);
+extern const struct attribute_group *mdev_sdk_pin_groups[];
 
 #endif /* MDEV_SDK_SDK_PRIVATE_H */

@@ -125,6 +125,7 @@ int mdev_sdk_register_driver(struct mdev_sdk_driver *drv)
 	drv->mdrv.driver.name = drv->name;
 	drv->mdrv.driver.owner = drv->owner;
 	drv->mdrv.driver.mod_name = drv->owner ? drv->owner->name : NULL;
+	drv->mdrv.driver.dev_groups = mdev_sdk_pin_groups;
 	return mdev_register_driver(&drv->mdrv);
 }
 EXPORT_SYMBOL_GPL(mdev_sdk_register_driver);

@@ -76,6 +76,17 @@ struct mdev_sdk_type {
  *	stop using pages pinned there (mdev_sdk_unpin() them, or let the SDK
  *	unpin them on return). Process context, may sleep, no SDK lock held,
  *	may run concurrently with region callbacks and before @open
+ * @query_plane: describe the displayed plane for VFIO_DEVICE_QUERY_GFX_PLANE
+ *	in @plane, whose output fields are zeroed and whose flags hold the
+ *	one plane type (of &mdev_sdk_driver.plane_types) asked about; leave
+ *	them zeroed while the guest shows nothing, as the uAPI defines.
+ *	The SDK checked argsz and flags and answers the PROBE form itself.
+ *	Device lock held. Return 0 or a negative errno
+ * @get_dmabuf: VFIO_DEVICE_GET_GFX_DMABUF: export the plane that
+ *	@query_plane named @dmabuf_id as a new dma-buf and install a file
+ *	descriptor for it. The SDK fetched @dmabuf_id and checked that the
+ *	driver offers VFIO_GFX_PLANE_TYPE_DMABUF. Device lock held. Return
+ *	the file descriptor or a negative errno
  */
 struct mdev_sdk_device_ops {
 	int	(*create)(struct mdev_sdk_device *sdev);
@@ -85,6 +96,9 @@ struct mdev_sdk_device_ops {
 	void	(*reset)(struct mdev_sdk_device *sdev);
 	void	(*invalidate)(struct mdev_sdk_device *sdev, u64 iova,
 			      u64 length);
+	int	(*query_plane)(struct mdev_sdk_device *sdev,
+			       struct vfio_device_gfx_plane_info *plane);
+	int	(*get_dmabuf)(struct mdev_sdk_device *sdev, u32 dmabuf_id);
 };
 
 /**
@@ -100,6 +114,9 @@ struct mdev_sdk_device_ops {
  * @nr_caps: entries in @caps
  * @ops: device logic callbacks
  * @priv_size: bytes of per-device driver state, see mdev_sdk_priv()
+ * @plane_types: VFIO_GFX_PLANE_TYPE_REGION and/or _DMABUF, the plane
+ *	types &mdev_sdk_device_ops.query_plane describes; 0 for a device
+ *	without a display
  *
  * Declared static by the driver; the SDK fills the private part.
  */
@@ -114,6 +131,7 @@ struct mdev_sdk_driver {
 	unsigned int nr_caps;
 	const struct mdev_sdk_device_ops *ops;
 	size_t priv_size;
+	u32 plane_types;
 	/* private: owned by the SDK */
 	struct mdev_driver mdrv;
 	struct class *class;

@@ -163,6 +163,7 @@ if [ -x "$CLIENT" ]; then
 	coproc REQ { timeout 150 "$CLIENT" req "$U2"; }
 	# bash unsets REQ when the client exits; keep our own copy of its fd.
 	exec {req_fd}<&"${REQ[0]}"
+	req_pid=$REQ_PID
 	read -r -t 60 line <&"$req_fd"
 	if [ "$line" = "PASS req.arm" ]; then
 		read -r -t 60 line <&"$req_fd"
@@ -181,7 +182,7 @@ if [ -x "$CLIENT" ]; then
 	else
 		fail "req: client holds the device" "client said '$line'"
 	fi
-	wait "$REQ_PID" 2> /dev/null
+	wait "$req_pid" 2> /dev/null
 	exec {req_fd}<&-
 	remove "$U1"
 	expect_avail "req: ports returned after the removals" 24 12
@@ -190,6 +191,7 @@ if [ -x "$CLIENT" ]; then
 	create 1 "$U1"
 	coproc HOLD { timeout 60 "$CLIENT" req "$U1"; }
 	exec {hold_fd}<&"${HOLD[0]}"
+	hold_pid=$HOLD_PID
 	read -r -t 60 line <&"$hold_fd"
 	[ "$line" = "PASS req.arm" ] && read -r -t 60 line <&"$hold_fd"
 	if rmmod mdev_sdk_mtty 2> /dev/null; then
@@ -198,7 +200,7 @@ if [ -x "$CLIENT" ]; then
 		pass "req: rmmod refused while a client holds a device"
 	fi
 	remove "$U1"
-	wait "$HOLD_PID" 2> /dev/null
+	wait "$hold_pid" 2> /dev/null
 	exec {hold_fd}<&-
 else
 	fail "mtty: client" "$CLIENT missing: run make uapi on the host"
