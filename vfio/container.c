@@ -422,8 +422,8 @@ void vfio_group_detach_container(struct vfio_group *group)
 }
 
 /**
- * vfio_device_container_register - tell the backend a device was opened
- * @device: the device, just opened
+ * vfio_device_container_register - tell the backend a device is opening
+ * @device: the device, about to call its open_device
  *
  * From now on the backend calls @device's dma_unmap on unmaps.
  *
@@ -446,7 +446,7 @@ void vfio_device_container_register(struct vfio_device *device)
 
 /**
  * vfio_device_container_unregister - undo vfio_device_container_register()
- * @device: the device, being closed
+ * @device: the device, after its close_device (or failed open_device)
  *
  * Context: may sleep; &vfio_device_set.lock held.
  */

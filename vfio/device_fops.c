@@ -22,7 +22,10 @@ static struct module *vfio_device_driver_owner(struct vfio_device *device)
 
 /*
  * Count one more open; the first one hands the group's KVM to the driver,
- * calls open_device and lets the backend deliver dma_unmap.
+ * lets the backend deliver dma_unmap and calls open_device. As upstream,
+ * delivery starts before open_device, so that whatever the driver pins
+ * from open_device on can be asked back: dma_unmap must tolerate a device
+ * that is not open yet.
  */
 static int vfio_device_first_open(struct vfio_device *device)
 {
@@ -32,17 +35,18 @@ static int vfio_device_first_open(struct vfio_device *device)
 	WRITE_ONCE(device->open_count, device->open_count + 1);
 	if (device->open_count == 1) {
 		device->kvm = vfio_group_kvm(device->group);
+		vfio_device_container_register(device);
 		if (device->ops->open_device) {
 			ret = device->ops->open_device(device);
 			if (ret)
-				goto err_undo_count;
+				goto err_unregister;
 		}
-		vfio_device_container_register(device);
 	}
 	mutex_unlock(&device->dev_set->lock);
 	return 0;
 
-err_undo_count:
+err_unregister:
+	vfio_device_container_unregister(device);
 	device->kvm = NULL;
 	WRITE_ONCE(device->open_count, device->open_count - 1);
 	mutex_unlock(&device->dev_set->lock);
@@ -50,16 +54,18 @@ err_undo_count:
 }
 
 /*
- * Count one open less; the last one stops dma_unmap delivery before the
- * driver's close_device, so the driver never sees an unmap after close.
+ * Count one open less; the last one calls close_device and only then stops
+ * dma_unmap delivery: an unmap racing with the close still reaches the
+ * driver, which is dropping its pins, instead of finding pins no open
+ * device answers for.
  */
 static void vfio_device_last_close(struct vfio_device *device)
 {
 	mutex_lock(&device->dev_set->lock);
 	if (device->open_count == 1) {
-		vfio_device_container_unregister(device);
 		if (device->ops->close_device)
 			device->ops->close_device(device);
+		vfio_device_container_unregister(device);
 		device->kvm = NULL;
 	}
 	WRITE_ONCE(device->open_count, device->open_count - 1);

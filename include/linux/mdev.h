@@ -95,8 +95,9 @@ static inline struct mdev_device *to_mdev_device(struct device *dev)
  * struct mdev_driver - driver of mediated devices
  * @device_api: value of the types' "device_api" attribute, e.g.
  *	VFIO_DEVICE_API_PCI_STRING
- * @max_instances: if non-zero, the parent-wide instance limit the core
- *	enforces and reports when @get_available is NULL
+ * @max_instances: the parent-wide instance limit the core enforces and
+ *	reports when @get_available is NULL; with neither set, as upstream,
+ *	every create is refused with -EUSERS
  * @probe: bind a freshly created device; may sleep
  * @remove: unbind a device being removed; may sleep
  * @get_available: instances of @mtype that can still be created

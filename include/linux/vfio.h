@@ -100,7 +100,9 @@ struct vfio_device {
  *	match, 0 for no match, or a negative errno to abort the lookup
  * @dma_unmap: the user unmapped [@iova, @iova + @length) bytes of IOVA;
  *	the driver must unpin every page it pinned in that range before
- *	returning. Mandatory for drivers that call vfio_pin_pages()
+ *	returning. Mandatory for drivers that call vfio_pin_pages(). Called
+ *	from the start of the first open_device to the end of the last
+ *	close_device, so also while either runs
  * @device_feature: VFIO_DEVICE_FEATURE handler for everything but PROBE
  *	dispatch, see vfio_check_feature()
  */

@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite mdev_sdk_type1_pin: page pins of the type1 backend.
+ *
+ * A kernel thread plays the user process: it owns an address space, maps
+ * it with VFIO_IOMMU_MAP_DMA and opens the device, whose driver (in this
+ * file) pins and unpins like an mdev driver and unpins in its dma_unmap
+ * callback. Whatever the order, the pins the backend keeps and the
+ * owner's locked_vm come back to zero, dma_unmap is only ever delivered to
+ * an open device, and RLIMIT_MEMLOCK is enforced for owners without
+ * CAP_IPC_LOCK.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "mdev_sdk_kunit.h"
+#include "../../vfio/vfio_core.h"
+#include "../../vfio/type1/type1.h"
+
+#define TP_PAGES	16
+#define TP_IOVA		0x100000ULL
+#define TP_SIZE		(TP_PAGES * PAGE_SIZE)
+
+struct tp_fixture;
+
+/**
+ * struct tp_dev - the driver's state of the device under test
+ * @vdev: the VFIO device
+ * @fix: the test's fixture
+ */
+struct tp_dev {
+	struct vfio_device vdev;
+	struct tp_fixture *fix;
+};
+
+/**
+ * struct tp_fixture - state of one test
+ * @test: the test
+ * @dev: the device @tdev stands on
+ * @tdev: the VFIO device, registered while @registered
+ * @registered: @tdev is registered
+ * @lock: guards @pins, as a driver's lock around its pin tracking
+ * @pins: the driver's pins per page of [TP_IOVA, TP_IOVA + TP_SIZE)
+ * @opens: open_device calls
+ * @closes: close_device calls
+ * @unmaps: dma_unmap calls
+ * @unmap_iova: IOVA of the last dma_unmap
+ * @unmap_len: length of the last dma_unmap
+ * @pin_in_unmap: on the first dma_unmap, after unpinning, have @pinner pin
+ *	page 0 again, as a pin racing with the unmap would
+ * @pin_now: tells @pinner to pin
+ * @pinned: @pinner has pinned (or given up); completed for all waiters
+ * @pinner_ret: what @pinner's vfio_pin_pages() returned
+ * @hold_close: close_device completes @closing, then waits for @close_go
+ *	before it unpins
+ * @closing: close_device has started
+ * @close_go: lets a held close_device go on
+ */
+struct tp_fixture {
+	struct kunit *test;
+	struct device *dev;
+	struct tp_dev *tdev;
+	bool registered;
+	struct mutex lock; /* see above */
+	unsigned int pins[TP_PAGES];
+	atomic_t opens;
+	atomic_t closes;
+	atomic_t unmaps;
+	u64 unmap_iova;
+	u64 unmap_len;
+	bool pin_in_unmap;
+	struct completion pin_now;
+	struct completion pinned;
+	int pinner_ret;
+	bool hold_close;
+	struct completion closing;
+	struct completion close_go;
+};
+
+static struct tp_fixture *tp_fixture_of(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct tp_dev, vdev)->fix;
+}
+
+static struct vfio_device *tp_vdev(struct tp_fixture *fix)
+{
+	return &fix->tdev->vdev;
+}
+
+/* Pin pages [first, first + npage) for the driver. */
+static int tp_pin(struct tp_fixture *fix, unsigned int first, int npage,
+		  int prot, struct page **pages)
+{
+	int ret, i;
+
+	mutex_lock(&fix->lock);
+	ret = vfio_pin_pages(tp_vdev(fix), TP_IOVA + first * PAGE_SIZE, npage,
+			     prot, pages);
+	for (i = 0; ret > 0 && i < ret; i++)
+		fix->pins[first + i]++;
+	mutex_unlock(&fix->lock);
+	return ret;
+}
+
+static void tp_unpin(struct tp_fixture *fix, unsigned int first, int npage)
+{
+	int i;
+
+	mutex_lock(&fix->lock);
+	vfio_unpin_pages(tp_vdev(fix), TP_IOVA + first * PAGE_SIZE, npage);
+	for (i = 0; i < npage; i++)
+		fix->pins[first + i]--;
+	mutex_unlock(&fix->lock);
+}
+
+/* Drop every pin the driver holds in [iova, iova + len). */
+static void tp_unpin_range(struct tp_fixture *fix, u64 iova, u64 len)
+{
+	unsigned int i;
+
+	mutex_lock(&fix->lock);
+	for (i = 0; i < TP_PAGES; i++) {
+		u64 page = TP_IOVA + i * PAGE_SIZE;
+
+		if (page < iova || page - iova >= len)
+			continue;
+		for (; fix->pins[i]; fix->pins[i]--)
+			vfio_unpin_pages(tp_vdev(fix), page, 1);
+	}
+	mutex_unlock(&fix->lock);
+}
+
+static unsigned int tp_driver_pins(struct tp_fixture *fix)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&fix->lock);
+	for (i = 0; i < TP_PAGES; i++)
+		n += fix->pins[i];
+	mutex_unlock(&fix->lock);
+	return n;
+}
+
+static int tp_open_device(struct vfio_device *vdev)
+{
+	atomic_inc(&tp_fixture_of(vdev)->opens);
+	return 0;
+}
+
+static void tp_close_device(struct vfio_device *vdev)
+{
+	struct tp_fixture *fix = tp_fixture_of(vdev);
+
+	if (fix->hold_close) {
+		complete(&fix->closing);
+		if (!wait_for_completion_timeout(&fix->close_go,
+						 MDEV_SDK_KUNIT_WAIT))
+			KUNIT_FAIL(fix->test, "close_device never let go");
+	}
+	/* A driver drops its pins before close_device returns. */
+	tp_unpin_range(fix, 0, U64_MAX);
+	atomic_inc(&fix->closes);
+}
+
+static void tp_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
+{
+	struct tp_fixture *fix = tp_fixture_of(vdev);
+	struct kunit *test = fix->test;
+
+	/* Only delivered between open_device and close_device. */
+	KUNIT_EXPECT_GT(test, atomic_read(&fix->opens),
+			atomic_read(&fix->closes));
+	fix->unmap_iova = iova;
+	fix->unmap_len = length;
+	tp_unpin_range(fix, iova, length);
+
+	if (atomic_inc_return(&fix->unmaps) == 1 && fix->pin_in_unmap) {
+		complete(&fix->pin_now);
+		if (!wait_for_completion_timeout(&fix->pinned,
+						 MDEV_SDK_KUNIT_WAIT))
+			KUNIT_FAIL(test, "the racing pin never came");
+	}
+}
+
+static const struct vfio_device_ops tp_ops = {
+	.name		= "mdev_sdk_kunit_tp",
+	.open_device	= tp_open_device,
+	.close_device	= tp_close_device,
+	.dma_unmap	= tp_dma_unmap,
+};
+
+/* The backend's state; only stable while the device is open. */
+static struct type1_iommu *tp_iommu(struct tp_fixture *fix)
+{
+	return tp_vdev(fix)->group->container->iommu_data;
+}
+
+static unsigned int tp_backend_pins(struct type1_iommu *iommu)
+{
+	struct type1_pin *pin;
+	unsigned long index;
+	unsigned int n = 0;
+
+	mutex_lock(&iommu->lock);
+	xa_for_each(&iommu->pins, index, pin)
+		n++;
+	mutex_unlock(&iommu->lock);
+	return n;
+}
+
+static unsigned long tp_npinned(struct type1_iommu *iommu)
+{
+	struct type1_dma *dma;
+	unsigned long n;
+
+	mutex_lock(&iommu->lock);
+	dma = type1_dma_find(iommu, TP_IOVA);
+	n = dma ? dma->npinned : 0;
+	mutex_unlock(&iommu->lock);
+	return n;
+}
+
+static unsigned long tp_locked(struct mdev_sdk_kunit_user *user)
+{
+	return READ_ONCE(user->mm->locked_vm);
+}
+
+static int tp_map(struct mdev_sdk_kunit_user *user, int container,
+		  unsigned long vaddr, u64 size, u32 flags)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = flags,
+		.vaddr = vaddr,
+		.iova = TP_IOVA,
+		.size = size,
+	};
+
+	return mdev_sdk_kunit_user_ioctl_buf(user, container,
+					     VFIO_IOMMU_MAP_DMA, &map,
+					     sizeof(map));
+}
+
+/* Returns the ioctl's errno, or the bytes unmapped. */
+static s64 tp_unmap(struct mdev_sdk_kunit_user *user, int container,
+		    u64 iova, u64 size, u32 flags)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+	long ret;
+
+	ret = mdev_sdk_kunit_user_ioctl_buf(user, container,
+					    VFIO_IOMMU_UNMAP_DMA, &unmap,
+					    sizeof(unmap));
+	return ret ? ret : unmap.size;
+}
+
+static int tp_init(struct kunit *test)
+{
+	struct tp_fixture *fix;
+	int ret;
+
+	fix = kunit_kzalloc(test, sizeof(*fix), GFP_KERNEL);
+	if (!fix)
+		return -ENOMEM;
+	test->priv = fix;
+	fix->test = test;
+	mutex_init(&fix->lock);
+	init_completion(&fix->pin_now);
+	init_completion(&fix->pinned);
+	init_completion(&fix->closing);
+	init_completion(&fix->close_go);
+
+	fix->dev = mdev_sdk_kunit_device_create();
+	if (IS_ERR(fix->dev)) {
+		ret = PTR_ERR(fix->dev);
+		fix->dev = NULL;
+		return ret;
+	}
+	fix->tdev = vfio_alloc_device(tp_dev, vdev, fix->dev, &tp_ops);
+	if (IS_ERR(fix->tdev)) {
+		ret = PTR_ERR(fix->tdev);
+		fix->tdev = NULL;
+		return ret;
+	}
+	fix->tdev->fix = fix;
+	ret = vfio_register_emulated_iommu_dev(&fix->tdev->vdev);
+	fix->registered = !ret;
+	return ret;
+}
+
+static void tp_exit(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	if (!fix)
+		return;
+	if (fix->registered)
+		vfio_unregister_group_dev(tp_vdev(fix));
+	if (fix->tdev)
+		vfio_put_device(tp_vdev(fix));
+	if (fix->dev)
+		mdev_sdk_kunit_device_destroy(fix->dev);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens),
+			atomic_read(&fix->closes));
+	mutex_destroy(&fix->lock);
+}
+
+static int tp_run_user(struct kunit *test,
+		       int (*fn)(struct mdev_sdk_kunit_user *, void *),
+		       unsigned long memlock_pages)
+{
+	struct mdev_sdk_kunit_user user = {
+		.test = test,
+		.fn = fn,
+		.data = test->priv,
+		.memlock_pages = memlock_pages,
+	};
+
+	mdev_sdk_kunit_user_start(&user);
+	return mdev_sdk_kunit_user_wait(&user);
+}
+
+/**
+ * struct tp_balance_param - how pins are taken in pin_unpin_balance
+ * @desc: name of the parameter in the test log
+ * @npage: pages pinned in one call
+ * @times: how often the same pages are pinned (and unpinned)
+ */
+struct tp_balance_param {
+	const char *desc;
+	int npage;
+	int times;
+};
+
+static const struct tp_balance_param tp_balance_params[] = {
+	{ "1 page once", 1, 1 },
+	{ "4 pages once", 4, 1 },
+	{ "16 pages once", TP_PAGES, 1 },
+	{ "4 pages three times", 4, 3 },
+};
+
+static void tp_balance_desc(const struct tp_balance_param *param, char *desc)
+{
+	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tp_balance, tp_balance_params, tp_balance_desc);
+
+static int tp_balance_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	const struct tp_balance_param *param = test->param_value;
+	struct page *pages[TP_PAGES], *first[TP_PAGES];
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct type1_iommu *iommu;
+	unsigned long vaddr;
+	u32 magic = 0x6d646576, seen = 0;
+	void *kaddr;
+	int ret, t, i;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+	iommu = tp_iommu(fix);
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(vaddr));
+	ret = tp_map(user, fds.container, vaddr, TP_SIZE,
+		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+
+	for (t = 0; t < param->times; t++) {
+		ret = tp_pin(fix, 0, param->npage, IOMMU_READ | IOMMU_WRITE,
+			     pages);
+		KUNIT_EXPECT_EQ(test, ret, param->npage);
+		for (i = 0; ret > 0 && i < param->npage; i++) {
+			if (!t)
+				first[i] = pages[i];
+			KUNIT_EXPECT_PTR_EQ(test, pages[i], first[i]);
+		}
+		/* Each page is pinned and charged once, however often. */
+		KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_npinned(iommu), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_locked(user), param->npage);
+	}
+
+	/* The pinned page is the user's memory. */
+	kaddr = kmap_local_page(first[0]);
+	memcpy(kaddr, &magic, sizeof(magic));
+	kunmap_local(kaddr);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&seen, (void __user *)vaddr,
+					     sizeof(seen)), 0);
+	KUNIT_EXPECT_EQ(test, seen, magic);
+
+	for (t = 0; t < param->times; t++) {
+		KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), param->npage);
+		tp_unpin(fix, 0, param->npage);
+	}
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_npinned(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+
+	/* Nothing pinned, so nothing to ask the driver. */
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
+			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* Pins and unpins balance: no page stays pinned, nothing stays charged. */
+static void pin_unpin_balance(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_balance_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+}
+
+/**
+ * struct tp_unmap_param - how the user unmaps in dma_unmap_releases_pins
+ * @desc: name of the parameter in the test log
+ * @all: with VFIO_DMA_UNMAP_FLAG_ALL rather than the mapping's range
+ * @pin_in_unmap: a pin lands while the driver handles dma_unmap
+ */
+struct tp_unmap_param {
+	const char *desc;
+	bool all;
+	bool pin_in_unmap;
+};
+
+static const struct tp_unmap_param tp_unmap_params[] = {
+	{ "unmap the range", false, false },
+	{ "unmap all", true, false },
+	{ "unmap the range, racing pin", false, true },
+};
+
+static void tp_unmap_desc(const struct tp_unmap_param *param, char *desc)
+{
+	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tp_unmap, tp_unmap_params, tp_unmap_desc);
+
+/* Pins page 0 when told, from a thread other than the owner's. */
+static int tp_pinner(void *data)
+{
+	struct tp_fixture *fix = data;
+	struct page *page;
+
+	if (wait_for_completion_timeout(&fix->pin_now, MDEV_SDK_KUNIT_WAIT))
+		fix->pinner_ret = tp_pin(fix, 0, 1, IOMMU_READ, &page);
+	else
+		fix->pinner_ret = -ETIMEDOUT;
+	complete_all(&fix->pinned);
+	return 0;
+}
+
+static int tp_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	const struct tp_unmap_param *param = test->param_value;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[TP_PAGES];
+	struct type1_iommu *iommu;
+	struct task_struct *pinner;
+	unsigned long vaddr;
+	s64 unmapped;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+	iommu = tp_iommu(fix);
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	ret = tp_map(user, fds.container, vaddr, TP_SIZE,
+		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 4, IOMMU_READ, pages), 4);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 3, 1, IOMMU_WRITE, pages), 1);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 4);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 4);
+
+	if (param->pin_in_unmap) {
+		fix->pin_in_unmap = true;
+		pinner = kthread_run(tp_pinner, fix, "mdev_sdk_pinner");
+		KUNIT_EXPECT_FALSE(test, IS_ERR(pinner));
+		if (IS_ERR(pinner))
+			complete_all(&fix->pinned);
+	}
+
+	if (param->all)
+		unmapped = tp_unmap(user, fds.container, 0, 0,
+				    VFIO_DMA_UNMAP_FLAG_ALL);
+	else
+		unmapped = tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, unmapped, TP_SIZE);
+
+	if (param->pin_in_unmap) {
+		wait_for_completion(&fix->pinned);
+		/* The racing pin got in, and a second round let it go. */
+		KUNIT_EXPECT_EQ(test, fix->pinner_ret, 1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 2);
+	} else {
+		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
+	}
+	KUNIT_EXPECT_EQ(test, fix->unmap_iova, TP_IOVA);
+	KUNIT_EXPECT_EQ(test, fix->unmap_len, TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+
+	/* The mapping is gone with its pins. */
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 1, IOMMU_READ, pages), -EINVAL);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* dma_unmap makes the driver unpin, and the unmap then completes. */
+static void dma_unmap_releases_pins(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_unmap_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+}
+
+static int tp_before_open_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[2];
+	unsigned long vaddr;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open_group(user, tp_vdev(fix),
+						  VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+	/* A device that is not open can neither pin nor be told to unpin. */
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 1, IOMMU_READ, pages), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
+			TP_SIZE);
+	/* Unmapping what is not mapped removes nothing and is no error. */
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
+			0);
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, 0, 0,
+				       VFIO_DMA_UNMAP_FLAG_ALL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
+
+	/* Now open it, pin, and close it with the pins held. */
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+	ret = mdev_sdk_kunit_user_get_device(user, tp_vdev(fix), fds.group);
+	KUNIT_EXPECT_GE(test, ret, 0);
+	if (ret < 0)
+		goto out_close;
+	fds.device = ret;
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
+	mdev_sdk_kunit_user_close(fds.device);
+	fds.device = -1;
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+
+	/* Closed again: the unmap no longer reaches the driver. */
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
+			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* Maps and unmaps before open_device are tolerated and not delivered. */
+static void dma_unmap_before_open(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_before_open_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+}
+
+static int tp_rlimit_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[4] = {};
+	struct type1_iommu *iommu;
+	unsigned long vaddr;
+	int ret, i;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+	iommu = tp_iommu(fix);
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+
+	/* Three pages over a limit of two: all or nothing. */
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 3, IOMMU_READ, pages), -ENOMEM);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_NULL(test, pages[i]);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 1, IOMMU_READ, pages), -ENOMEM);
+	/* Pinning a pinned page again charges nothing. */
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 1, 1, IOMMU_READ, pages), 1);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
+
+	tp_unpin(fix, 1, 1);
+	tp_unpin(fix, 0, 2);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 2, IOMMU_READ, pages), 2);
+	tp_unpin(fix, 2, 2);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* Without CAP_IPC_LOCK, pins are bounded by RLIMIT_MEMLOCK. */
+static void rlimit_memlock(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_rlimit_user, 2), 0);
+}
+
+static int tp_bad_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct vfio_device *vdev = tp_vdev(fix);
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[1];
+	struct type1_iommu *iommu;
+	unsigned long vaddr;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
+					    &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+	iommu = tp_iommu(fix);
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA + TP_SIZE, 1,
+					     IOMMU_READ, pages), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA, 1, IOMMU_WRITE,
+					     pages), -EPERM);
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA, 0, IOMMU_READ,
+					     pages), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA, 1, IOMMU_READ,
+					     NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA,
+					     VFIO_PIN_PAGES_MAX_ENTRIES + 1,
+					     IOMMU_READ, pages), -E2BIG);
+	/* A mapping that would cross the end of the IOVA space. */
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, U64_MAX & PAGE_MASK, 2,
+					     IOMMU_READ, pages), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+
+	/* Unmaps that would split the v2 mapping are refused. */
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, PAGE_SIZE,
+				       0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container,
+				       TP_IOVA + PAGE_SIZE, TP_SIZE, 0),
+			-EINVAL);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* Bad pin requests are refused and leave nothing pinned or charged. */
+static void bad_pins_refused(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_bad_user, 0), 0);
+}
+
+static int tp_v1_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[1];
+	unsigned long vaddr;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 1, IOMMU_READ, pages), -EACCES);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
+			TP_SIZE);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* A Type1 (v1) container does not pin, as upstream. */
+static void v1_container_refuses_pins(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_v1_user, 0), 0);
+}
+
+static int tp_exit_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[4];
+	unsigned long vaddr;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		return ret;
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ |
+				     VFIO_DMA_MAP_FLAG_WRITE), 0);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 4, IOMMU_WRITE, pages), 4);
+	/* Exits with the mapping, the pins and every fd still held. */
+	return 0;
+}
+
+/*
+ * The owner exits holding pins: its address space goes first, then its
+ * fds, whose close makes the driver unpin; the container then drops the
+ * mapping with the last reference to the address space.
+ */
+static void process_exit_with_pins(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_exit_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_NULL(test, tp_vdev(fix)->group->container);
+}
+
+/**
+ * struct tp_unmapper - a second thread of the user process
+ * @fix: the test's fixture
+ * @mm: the process's address space, referenced
+ * @container: the process's container file, referenced
+ * @uaddr: user memory of @mm for the ioctl argument
+ * @ret: what VFIO_IOMMU_UNMAP_DMA returned, or the bytes it unmapped
+ * @done: the thread is done with everything above
+ */
+struct tp_unmapper {
+	struct tp_fixture *fix;
+	struct mm_struct *mm;
+	struct file *container;
+	unsigned long uaddr;
+	s64 ret;
+	struct completion done;
+};
+
+/* Unmaps the whole mapping as soon as close_device has started. */
+static int tp_unmapper_thread(void *data)
+{
+	struct tp_unmapper *um = data;
+	struct tp_fixture *fix = um->fix;
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = TP_IOVA,
+		.size = TP_SIZE,
+	};
+	void __user *uarg = (void __user *)um->uaddr;
+
+	um->ret = -ETIMEDOUT;
+	kthread_use_mm(um->mm);
+	if (wait_for_completion_timeout(&fix->closing, MDEV_SDK_KUNIT_WAIT)) {
+		if (copy_to_user(uarg, &unmap, sizeof(unmap))) {
+			um->ret = -EFAULT;
+		} else {
+			um->ret = vfs_ioctl(um->container, VFIO_IOMMU_UNMAP_DMA,
+					    um->uaddr);
+			if (!um->ret && copy_from_user(&unmap, uarg,
+						       sizeof(unmap)))
+				um->ret = -EFAULT;
+			else if (!um->ret)
+				um->ret = unmap.size;
+		}
+	}
+	complete(&fix->close_go);
+	kthread_unuse_mm(um->mm);
+	complete(&um->done);
+	return 0;
+}
+
+static int tp_close_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct tp_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct tp_unmapper um = { .fix = fix, .mm = user->mm };
+	struct mdev_sdk_kunit_vfio_fds fds;
+	struct page *pages[2];
+	struct task_struct *task;
+	unsigned long vaddr;
+	int ret;
+
+	init_completion(&um.done);
+	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
+					    VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+
+	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
+				     VFIO_DMA_MAP_FLAG_READ), 0);
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+
+	/* The other thread unmaps while this one is in close_device. */
+	um.uaddr = vaddr + TP_SIZE;
+	um.container = fget(fds.container);
+	mmget(um.mm);
+	fix->hold_close = true;
+	task = kthread_run(tp_unmapper_thread, &um, "mdev_sdk_unmapper");
+	if (IS_ERR(task)) {
+		KUNIT_FAIL(test, "no unmapping thread: %ld", PTR_ERR(task));
+		complete(&fix->close_go);
+		complete(&um.done);
+	}
+	mdev_sdk_kunit_user_close(fds.device);
+	fds.device = -1;
+	wait_for_completion(&um.done);
+	mmput(um.mm);
+	fput(um.container);
+
+	/*
+	 * The device was closing and about to unpin: the unmap must get
+	 * through, with or without asking it, and not blame the driver.
+	 */
+	KUNIT_EXPECT_EQ(test, um.ret, TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	ret = 0;
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/* An unmap from one thread while another closes the device. */
+static void unmap_during_close(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_close_unmap_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+}
+
+static struct kunit_case mdev_sdk_type1_pin_cases[] = {
+	KUNIT_CASE_PARAM(pin_unpin_balance, tp_balance_gen_params),
+	KUNIT_CASE_PARAM(dma_unmap_releases_pins, tp_unmap_gen_params),
+	KUNIT_CASE(dma_unmap_before_open),
+	KUNIT_CASE(rlimit_memlock),
+	KUNIT_CASE(bad_pins_refused),
+	KUNIT_CASE(v1_container_refuses_pins),
+	KUNIT_CASE(process_exit_with_pins),
+	KUNIT_CASE(unmap_during_close),
+	{}
+};
+
+static struct kunit_suite mdev_sdk_type1_pin_suite = {
+	.name		= "mdev_sdk_type1_pin",
+	.init		= tp_init,
+	.exit		= tp_exit,
+	.test_cases	= mdev_sdk_type1_pin_cases,
+};
+
+kunit_test_suite(mdev_sdk_type1_pin_suite);
