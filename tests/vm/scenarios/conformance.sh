@@ -11,13 +11,8 @@ set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 UAPI=$TOP/tests/uapi
 fails=0
-
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-loaded() { [ -d "/sys/module/$1" ]; }
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
 for prog in mdev_sysfs vfio_conformance; do
 	if [ ! -x "$UAPI/$prog" ]; then

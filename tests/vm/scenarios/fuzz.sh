@@ -12,12 +12,9 @@ TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 BIN=$TOP/tests/uapi/fuzz_sweep
 WORK=$(mktemp -d /tmp/fuzz.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
 cleanup() {
 	local d
 	for d in /sys/bus/mdev/devices/*; do

@@ -14,21 +14,9 @@ CLIENT=$TOP/tests/uapi/mbochs_client
 TYPES=/sys/class/mdev_bus/mbochs/mdev_supported_types
 WORK=$(mktemp -d /tmp/mbochs.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" > "$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"
-	fi
-}
 avail() { cat "$TYPES/mbochs-$1/available_instances"; }
 expect_avail() { # name, counts of mbochs-1 -2 -3
 	local got

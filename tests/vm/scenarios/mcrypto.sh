@@ -17,21 +17,9 @@ U1=5c3a9e10-1b2d-4e6f-8a7b-000000000001
 U4=5c3a9e10-1b2d-4e6f-8a7b-000000000004
 WORK=$(mktemp -d /tmp/mcrypto.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" > "$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"
-	fi
-}
 client() { # prefix, mode, uuid
 	timeout 180 "$CLIENT" "$2" "$3" > "$WORK/client.out" 2>&1
 	local rc=$?

@@ -22,12 +22,9 @@ HEIGHT=480
 WORK=$(mktemp -d /tmp/mdpy-nested.XXXXXX)
 QEMU_PID=""
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
 step() { echo "== $*"; }
 
 cleanup() {

@@ -14,21 +14,9 @@ CLIENT=$TOP/tests/uapi/mdpy_client
 TYPES=/sys/class/mdev_bus/mdpy/mdev_supported_types
 WORK=$(mktemp -d /tmp/mdpy.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" > "$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"
-	fi
-}
 avail() { cat "$TYPES/mdpy-$1/available_instances"; }
 expect_avail() { # name, count every type must report
 	local t a got=""

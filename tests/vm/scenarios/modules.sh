@@ -7,17 +7,8 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 fails=0
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" > /tmp/check.out 2>&1; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name: $(tail -n 3 /tmp/check.out | tr '\n' ' ')"
-		fails=$((fails + 1))
-	fi
-}
-loaded() { [ -d "/sys/module/$1" ]; }
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 not() { ! "$@"; }
 
 check "modules: scripts/load loads the stack" "$TOP/scripts/load"

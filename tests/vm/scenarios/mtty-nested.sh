@@ -16,12 +16,9 @@ UUID=6d6e4b0c-5f3a-4c1e-9d7b-2f8e1a0c3b51
 SYSDEV=/sys/bus/mdev/devices/$UUID
 WORK=$(mktemp -d /tmp/mtty-nested.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
 step() { echo "== $*"; }
 
 cleanup() {

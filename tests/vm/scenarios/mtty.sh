@@ -17,21 +17,9 @@ U1=0d3a1b6e-7c1f-4a55-8e2d-5b1e6f7a0101
 U2=0d3a1b6e-7c1f-4a55-8e2d-5b1e6f7a0202
 WORK=$(mktemp -d /tmp/mtty.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" > "$WORK/check.out" 2>&1; then
-		pass "$name"
-	else
-		fail "$name" "$(tail -n 3 "$WORK/check.out" | tr '\n' ' ')"
-	fi
-}
 avail() { cat "$TYPES/mtty-$1/available_instances"; }
 expect_avail() { # name, mtty-1 count, mtty-2 count
 	local a1 a2

@@ -19,13 +19,9 @@ TOL_KB=${STRESS_SLAB_TOL_KB:-1024}
 MTTY1=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1
 WORK=$(mktemp -d /tmp/stress.XXXXXX)
 fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
 
-pass() { echo "PASS $1"; }
-fail() {
-	echo "FAIL $1: $2"
-	fails=$((fails + 1))
-}
-loaded() { [ -d "/sys/module/$1" ]; }
 remove_all() {
 	local d
 	for d in /sys/bus/mdev/devices/*; do
