@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -530,4 +532,51 @@ int vt_dma_unmap(int c, __u64 iova, __u64 size, __u32 flags,
 	if (!ret && unmapped)
 		*unmapped = u.size;
 	return ret;
+}
+
+/* Fork a child that removes @uuid; returns its pid. Exit code: errno. */
+pid_t vt_remove_in_child(const char *uuid)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int ret;
+
+		/* An inherited device fd would block our own remove. */
+		close_range(3, ~0U, 0);
+		ret = mdev_remove(uuid);
+
+		_exit(ret < 0 ? -ret : 0);
+	}
+	return pid;
+}
+
+/*
+ * Wait up to @timeout_ms for @pid. Returns its exit code, -ETIMEDOUT
+ * (the child is then killed) or -ECHILD if it died of a signal.
+ */
+int vt_wait_child(pid_t pid, int timeout_ms)
+{
+	__s64 deadline = now_ms() + timeout_ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0)
+			return -errno;
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(20);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -ECHILD;
 }

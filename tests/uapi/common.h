@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/types.h>
 
@@ -108,5 +109,8 @@ __u64 vt_eventfd_drain(int efd);
 int vt_dma_map(int c, __u64 iova, const void *vaddr, __u64 size, __u32 flags);
 int vt_dma_unmap(int c, __u64 iova, __u64 size, __u32 flags, __u64 *unmapped);
 void *vt_anon_buffer(size_t size, unsigned char fill);
+
+pid_t vt_remove_in_child(const char *uuid);
+int vt_wait_child(pid_t pid, int timeout_ms);
 
 #endif /* MDEV_SDK_TESTS_COMMON_H */

@@ -216,47 +216,6 @@ static int cmd_churn(const char *type_dir, int seconds, bool storm)
 /* ------------------------------------------------------------------ */
 /* Removal of a held device, repeated.                                 */
 
-static pid_t remove_in_child(const char *uuid)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int ret;
-
-		close_range(3, ~0U, 0);
-		ret = mdev_remove(uuid);
-		_exit(ret < 0 ? -ret : 0);
-	}
-	return pid;
-}
-
-/* Exit code of @pid, -ETIMEDOUT (then killed) or -ECHILD on a signal. */
-static int wait_child(pid_t pid, int timeout_ms)
-{
-	__s64 deadline = now_ms() + timeout_ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0)
-			return -errno;
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		sleep_ms(20);
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -ECHILD;
-}
-
 static bool req_once(int n, __s64 *ms)
 {
 	char uuid[UUID_STR_LEN];
@@ -291,21 +250,21 @@ static bool req_once(int n, __s64 *ms)
 		return false;
 	}
 	t0 = now_ms();
-	pid = remove_in_child(uuid);
+	pid = vt_remove_in_child(uuid);
 	ret = wait_readable(efd, 30000);
 	blocked = waitpid(pid, NULL, WNOHANG) == 0;
 	vfio_close(&h);
 	close(efd);
 	if (ret != 1) {
 		t_fail("stress.req", "round %d: no REQ within 30 s", n);
-		wait_child(pid, 30000);
+		vt_wait_child(pid, 30000);
 		return false;
 	}
 	if (!blocked) {
 		t_fail("stress.req", "round %d: remove returned while held", n);
 		return false;
 	}
-	ret = wait_child(pid, 30000);
+	ret = vt_wait_child(pid, 30000);
 	*ms = now_ms() - t0;
 	if (ret) {
 		t_fail("stress.req", "round %d: remove %s", n,

@@ -178,53 +178,6 @@ static void fill_pattern(unsigned char *p, size_t len, unsigned int seed)
 		p[i] = (unsigned char)(i * 31 + seed * 7 + (i >> 8));
 }
 
-/* Fork a child that removes @uuid; returns its pid. Exit code: errno. */
-static pid_t remove_in_child(const char *uuid)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int ret;
-
-		/* An inherited device fd would block our own remove. */
-		close_range(3, ~0U, 0);
-		ret = mdev_remove(uuid);
-
-		_exit(ret < 0 ? -ret : 0);
-	}
-	return pid;
-}
-
-/*
- * Wait up to @timeout_ms for @pid. Returns its exit code, -ETIMEDOUT
- * (the child is then killed) or -ECHILD if it died of a signal.
- */
-static int wait_child(pid_t pid, int timeout_ms)
-{
-	__s64 deadline = now_ms() + timeout_ms;
-	int status;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0)
-			return -errno;
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		sleep_ms(20);
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -ECHILD;
-}
-
 static bool child_running(pid_t pid)
 {
 	int status;
@@ -1137,7 +1090,7 @@ static void test_rlimit(void)
 		close_range(3, ~0U, 0);
 		_exit(rlimit_child(uuid));
 	}
-	ret = wait_child(pid, 30000);
+	ret = vt_wait_child(pid, 30000);
 	/* The child reported its checks; this line covers its fate. */
 	if (ret < 0)
 		t_fail("pin.rlimit_child", "child %s",
@@ -1230,7 +1183,7 @@ static void test_remove_with_request(void)
 	t_expect_ok("lifecycle.req_set_eventfd",
 		    vt_set_eventfd(h.device, VFIO_PCI_REQ_IRQ_INDEX, efd));
 
-	pid = remove_in_child(uuid);
+	pid = vt_remove_in_child(uuid);
 	ret = wait_readable(efd, 5000);
 	t_check(ret == 1, "lifecycle.req_eventfd_signalled",
 		"no request within 5 s");
@@ -1252,7 +1205,7 @@ static void test_remove_with_request(void)
 		s2.request_count, s1.last_request, s2.last_request);
 
 	vfio_close(&h);
-	ret = wait_child(pid, 10000);
+	ret = vt_wait_child(pid, 10000);
 	t_check(ret == 0, "lifecycle.req_remove_completes",
 		"remove %s", ret == -ETIMEDOUT ? "still blocked after 10 s" :
 		ret < 0 ? "child crashed" : strerrorname_np(ret));
@@ -1300,7 +1253,7 @@ static void test_remove_without_request(void)
 	if (kmsg >= 0)
 		lseek(kmsg, 0, SEEK_END);
 
-	pid = remove_in_child(uuid);
+	pid = vt_remove_in_child(uuid);
 	deadline = now_ms() + 12000;
 	while (kmsg >= 0 && !logged && now_ms() < deadline) {
 		ssize_t n = read(kmsg, rec, sizeof(rec) - 1);
@@ -1327,7 +1280,7 @@ static void test_remove_without_request(void)
 		"remove returned while the device was open");
 
 	vfio_close(&h);
-	ret = wait_child(pid, 10000);
+	ret = vt_wait_child(pid, 10000);
 	t_check(ret == 0, "lifecycle.noreq_remove_completes",
 		"remove %s", ret == -ETIMEDOUT ? "still blocked after 10 s" :
 		ret < 0 ? "child crashed" : strerrorname_np(ret));
