@@ -207,15 +207,19 @@ static struct type1_iommu *tp_iommu(struct tp_fixture *fix)
 	return tp_vdev(fix)->group->container->iommu_data;
 }
 
+/* Pin entries the backend tracks for the fixture's mapping. */
 static unsigned int tp_backend_pins(struct type1_iommu *iommu)
 {
+	struct type1_dma *dma;
 	struct type1_pin *pin;
 	unsigned long index;
 	unsigned int n = 0;
 
 	mutex_lock(&iommu->lock);
-	xa_for_each(&iommu->pins, index, pin)
-		n++;
+	dma = type1_dma_find(iommu, TP_IOVA);
+	if (dma)
+		xa_for_each(&dma->pins, index, pin)
+			n++;
 	mutex_unlock(&iommu->lock);
 	return n;
 }

@@ -56,6 +56,7 @@ static u64 type1_dma_size(const struct type1_dma *dma)
 
 static void type1_dma_free(struct type1_dma *dma)
 {
+	xa_destroy(&dma->pins);
 	put_task_struct(dma->task);
 	mmdrop(dma->mm);
 	kfree(dma);
@@ -115,6 +116,7 @@ int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 	dma->last = iova + size - 1;
 	dma->vaddr = vaddr;
 	dma->prot = prot;
+	xa_init(&dma->pins);
 	/*
 	 * Pins may be requested long after this ioctl, from any context, so
 	 * keep what RLIMIT_MEMLOCK accounting needs: the mm (which outlives
@@ -178,7 +180,7 @@ static void type1_dma_blame(struct type1_iommu *iommu, struct type1_dma *dma)
 	lockdep_assert_held_read(&iommu->devices_rwsem);
 	lockdep_assert_held(&iommu->lock);
 
-	pin = type1_pin_find_range(iommu, dma->iova, dma->last);
+	pin = type1_pin_first(dma);
 	if (!pin)
 		return;
 
@@ -308,20 +310,26 @@ out_unlock:
  * type1_dma_remove_all - drop every mapping of a container being released
  * @iommu: the container
  *
- * Pins must have been dropped first (type1_pin_release_all()); a mapping
- * that still has pins is leaked rather than freed under its pins.
+ * Every device unpins in its close_device() callback, before the container
+ * can be released, so a pin still held here is a driver bug: warn once,
+ * then unpin and uncharge it so that neither the pages nor locked_vm leak.
  *
  * Context: process context, @iommu->lock held.
  */
 void type1_dma_remove_all(struct type1_iommu *iommu)
 {
 	struct type1_dma *dma, *next;
+	unsigned long leaked = 0;
 
 	lockdep_assert_held(&iommu->lock);
 
 	for (dma = type1_dma_tree_iter_first(&iommu->dmas, 0, U64_MAX); dma;
 	     dma = next) {
 		next = type1_dma_tree_iter_next(dma, 0, U64_MAX);
+		leaked += type1_pin_release_dma(dma);
 		type1_dma_remove(iommu, dma);
 	}
+	WARN_ONCE(leaked,
+		  "mdev_sdk_vfio_iommu_type1: %lu page(s) still pinned at container release; unpinned\n",
+		  leaked);
 }

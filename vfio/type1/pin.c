@@ -22,14 +22,17 @@
 #include "type1.h"
 
 /*
- * Charge (@charge) or uncharge one page to the owner of @dma. An owner
+ * Charge (@charge) or uncharge @npage pages to the owner of @dma. An owner
  * that has exited has nothing left to uncharge; charging it fails.
  */
-static int type1_pin_account(struct type1_dma *dma, bool charge)
+static int type1_pin_account(struct type1_dma *dma, unsigned long npage,
+			     bool charge)
 {
 	struct mm_struct *mm = dma->mm;
 	int ret;
 
+	if (!npage)
+		return 0;
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 
@@ -41,7 +44,7 @@ static int type1_pin_account(struct type1_dma *dma, bool charge)
 		/* Giving back must not fail, or locked_vm leaks. */
 		mmap_write_lock(mm);
 	}
-	ret = __account_locked_vm(mm, 1, charge, dma->task, dma->lock_cap);
+	ret = __account_locked_vm(mm, npage, charge, dma->task, dma->lock_cap);
 	mmap_write_unlock(mm);
 
 	if (ret == -ENOMEM)
@@ -53,54 +56,54 @@ out_put_mm:
 	return ret;
 }
 
-/* Release a page whose last pin went away. */
-static void type1_pin_drop(struct type1_pin *pin)
+/* The index of the page holding @iova in &type1_dma.pins. */
+static unsigned long type1_pin_index(const struct type1_dma *dma, u64 iova)
 {
-	struct type1_dma *dma = pin->dma;
+	return (iova - dma->iova) >> PAGE_SHIFT;
+}
 
+/*
+ * Drop one reference to the pin of the page at @iova in @dma. Returns 1 if
+ * that was the last one and the page was unpinned, which leaves the
+ * locked_vm charge to the caller; 0 if other references remain; -ENOENT
+ * if the page held no pin.
+ */
+static int type1_unpin_one(struct type1_dma *dma, u64 iova)
+{
+	unsigned long index = type1_pin_index(dma, iova);
+	struct type1_pin *pin = xa_load(&dma->pins, index);
+
+	if (!pin)
+		return -ENOENT;
+	if (--pin->refs)
+		return 0;
+
+	xa_erase(&dma->pins, index);
 	/* The device may have written to a writable mapping. */
 	unpin_user_pages_dirty_lock(&pin->page, 1, dma->prot & IOMMU_WRITE);
 	dma->npinned--;
-	type1_pin_account(dma, false);
 	kfree(pin);
+	return 1;
 }
 
-static int type1_pin_one(struct type1_iommu *iommu, struct iommu_group *group,
-			 u64 iova, int prot, struct page **page)
+/*
+ * Pin @npage pages of @dma that hold no pin yet, starting at @iova: one
+ * locked_vm charge and one pin_user_pages_remote() for the whole run,
+ * rather than one per page.
+ */
+static int type1_pin_run(struct type1_dma *dma, struct iommu_group *group,
+			 u64 iova, int npage, struct page **pages)
 {
-	unsigned long pfn = iova >> PAGE_SHIFT;
+	unsigned long vaddr = dma->vaddr + (iova - dma->iova);
 	unsigned int gup_flags = FOLL_LONGTERM;
 	struct type1_pin *pin;
-	struct type1_dma *dma;
-	unsigned long vaddr;
 	long pinned;
-	int ret;
-
-	lockdep_assert_held(&iommu->lock);
-
-	dma = type1_dma_find(iommu, iova);
-	if (!dma)
-		return -EINVAL;
-	if ((dma->prot & prot) != prot)
-		return -EPERM;
-
-	pin = xa_load(&iommu->pins, pfn);
-	if (pin) {
-		if (pin->refs == UINT_MAX)
-			return -EOVERFLOW;
-		pin->refs++;
-		*page = pin->page;
-		return 0;
-	}
-
-	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
-	if (!pin)
-		return -ENOMEM;
+	int i, ret;
 
 	/* Charge before pinning: never hold a page the owner may not lock. */
-	ret = type1_pin_account(dma, true);
+	ret = type1_pin_account(dma, npage, true);
 	if (ret)
-		goto out_free_pin;
+		return ret;
 
 	/*
 	 * Pin for writing whenever the mapping allows device writes, even if
@@ -109,63 +112,89 @@ static int type1_pin_one(struct type1_iommu *iommu, struct iommu_group *group,
 	 */
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
-	vaddr = dma->vaddr + ((u64)pfn << PAGE_SHIFT) - dma->iova;
 
 	if (!mmget_not_zero(dma->mm)) {
 		ret = -ESRCH;
 		goto out_uncharge;
 	}
 	ret = mmap_read_lock_killable(dma->mm);
-	if (ret)
-		goto out_put_mm;
-	pinned = pin_user_pages_remote(dma->mm, vaddr, 1, gup_flags,
-				       &pin->page, NULL, NULL);
-	mmap_read_unlock(dma->mm);
-	if (pinned != 1) {
-		ret = pinned < 0 ? pinned : -EFAULT;
-		goto out_put_mm;
+	if (ret) {
+		mmput(dma->mm);
+		goto out_uncharge;
 	}
+	pinned = pin_user_pages_remote(dma->mm, vaddr, npage, gup_flags,
+				       pages, NULL, NULL);
+	mmap_read_unlock(dma->mm);
 	mmput(dma->mm);
+	if (pinned != npage) {
+		ret = pinned < 0 ? pinned : -EFAULT;
+		if (pinned > 0)
+			unpin_user_pages(pages, pinned);
+		goto out_uncharge;
+	}
 
-	pin->dma = dma;
-	pin->group = group;
-	pin->refs = 1;
-	ret = xa_err(xa_store(&iommu->pins, pfn, pin, GFP_KERNEL_ACCOUNT));
-	if (ret)
-		goto out_unpin;
-	dma->npinned++;
-	*page = pin->page;
+	for (i = 0; i < npage; i++) {
+		pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+		if (!pin) {
+			ret = -ENOMEM;
+			goto out_unwind;
+		}
+		pin->page = pages[i];
+		pin->group = group;
+		pin->refs = 1;
+		ret = xa_err(xa_store(&dma->pins,
+				      type1_pin_index(dma, iova) + i, pin,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			kfree(pin);
+			goto out_unwind;
+		}
+		dma->npinned++;
+	}
 	return 0;
 
-out_unpin:
-	unpin_user_page(pin->page);
-	goto out_uncharge;
-out_put_mm:
-	mmput(dma->mm);
+out_unwind:
+	/* Pages [0, i) have a pin with a single reference now. */
+	unpin_user_pages(pages + i, npage - i);
+	while (i--)
+		type1_unpin_one(dma, iova + (u64)i * PAGE_SIZE);
 out_uncharge:
-	type1_pin_account(dma, false);
-out_free_pin:
-	kfree(pin);
+	type1_pin_account(dma, npage, false);
 	return ret;
 }
 
-/* Return false if the page at @iova held no pin. */
-static bool type1_unpin_one(struct type1_iommu *iommu, u64 iova)
+/*
+ * Drop one pin of each of @npage pages from the page-aligned @iova, and
+ * uncharge the pages that lost their last pin, once per mapping rather
+ * than once per page. Returns how many pages held no pin.
+ */
+static int type1_unpin_locked(struct type1_iommu *iommu, u64 iova, int npage)
 {
-	unsigned long pfn = iova >> PAGE_SHIFT;
-	struct type1_pin *pin;
+	struct type1_dma *dma = NULL;
+	unsigned long dropped = 0;
+	int i, missing = 0;
 
 	lockdep_assert_held(&iommu->lock);
 
-	pin = xa_load(&iommu->pins, pfn);
-	if (!pin)
-		return false;
-	if (--pin->refs)
-		return true;
+	for (i = 0; i < npage; i++) {
+		u64 page_iova = iova + (u64)i * PAGE_SIZE;
+		int ret;
 
-	xa_erase(&iommu->pins, pfn);
-	type1_pin_drop(pin);
-	return true;
+		if (!dma || page_iova > dma->last) {
+			if (dma)
+				type1_pin_account(dma, dropped, false);
+			dropped = 0;
+			dma = type1_dma_find(iommu, page_iova);
+		}
+		ret = dma ? type1_unpin_one(dma, page_iova) : -ENOENT;
+		if (ret < 0)
+			missing++;
+		else
+			dropped += ret;
+	}
+	if (dma)
+		type1_pin_account(dma, dropped, false);
+	return missing;
 }
 
 /**
@@ -181,7 +210,8 @@ static bool type1_unpin_one(struct type1_iommu *iommu, u64 iova)
  *
  * Each page is pinned (FOLL_LONGTERM) in the address space of the process
  * that mapped it; its first pin charges one page to that process's
- * locked_vm. Either all @npage pages are pinned or none: a failure undoes
+ * locked_vm. Runs of pages not pinned yet are charged and pinned with one
+ * call each. Either all @npage pages are pinned or none: a failure undoes
  * what this call pinned and clears @pages.
  *
  * Context: process context; takes @iommu->lock and the owner's mmap_lock.
@@ -199,8 +229,10 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 		    struct page **pages)
 {
 	struct type1_iommu *iommu = iommu_data;
-	u64 iova = user_iova;
-	int i, ret;
+	u64 iova = user_iova & PAGE_MASK;
+	struct type1_dma *dma = NULL;
+	struct type1_pin *pin;
+	int i, n, ret;
 
 	if (!iommu || !pages || npage <= 0)
 		return -EINVAL;
@@ -220,9 +252,42 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 		goto out_unlock;
 	}
 
-	for (i = 0; i < npage; i++) {
-		ret = type1_pin_one(iommu, group, iova + (u64)i * PAGE_SIZE,
-				    prot, &pages[i]);
+	for (i = 0; i < npage; i += n) {
+		u64 page_iova = iova + (u64)i * PAGE_SIZE;
+
+		if (!dma || page_iova > dma->last) {
+			dma = type1_dma_find(iommu, page_iova);
+			if (!dma) {
+				ret = -EINVAL;
+				goto out_unwind;
+			}
+			if ((dma->prot & prot) != prot) {
+				ret = -EPERM;
+				goto out_unwind;
+			}
+		}
+
+		pin = xa_load(&dma->pins, type1_pin_index(dma, page_iova));
+		if (pin) {
+			if (pin->refs == UINT_MAX) {
+				ret = -EOVERFLOW;
+				goto out_unwind;
+			}
+			pin->refs++;
+			pages[i] = pin->page;
+			n = 1;
+			continue;
+		}
+
+		/* The run of unpinned pages from here within this mapping. */
+		for (n = 1; i + n < npage; n++) {
+			u64 next = page_iova + (u64)n * PAGE_SIZE;
+
+			if (next > dma->last ||
+			    xa_load(&dma->pins, type1_pin_index(dma, next)))
+				break;
+		}
+		ret = type1_pin_run(dma, group, page_iova, n, pages + i);
 		if (ret)
 			goto out_unwind;
 	}
@@ -230,11 +295,8 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 	return npage;
 
 out_unwind:
-	pages[i] = NULL;
-	while (i--) {
-		type1_unpin_one(iommu, iova + (u64)i * PAGE_SIZE);
-		pages[i] = NULL;
-	}
+	type1_unpin_locked(iommu, iova, i);
+	memset(pages, 0, npage * sizeof(*pages));
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	return ret;
@@ -256,18 +318,15 @@ out_unlock:
 void type1_unpin_pages(void *iommu_data, dma_addr_t user_iova, int npage)
 {
 	struct type1_iommu *iommu = iommu_data;
-	u64 iova = user_iova;
-	int i, missing = 0;
+	u64 iova = user_iova & PAGE_MASK;
+	int missing;
 
 	if (!iommu || npage <= 0 ||
 	    iova + (u64)(npage - 1) * PAGE_SIZE < iova)
 		return;
 
 	mutex_lock(&iommu->lock);
-	for (i = 0; i < npage; i++) {
-		if (!type1_unpin_one(iommu, iova + (u64)i * PAGE_SIZE))
-			missing++;
-	}
+	missing = type1_unpin_locked(iommu, iova, npage);
 	mutex_unlock(&iommu->lock);
 
 	if (missing)
@@ -276,47 +335,40 @@ void type1_unpin_pages(void *iommu_data, dma_addr_t user_iova, int npage)
 }
 
 /**
- * type1_pin_find_range - find a pinned page in a range of IOVA
- * @iommu: the container
- * @first: first IOVA in bytes
- * @last: last IOVA in bytes, inclusive
+ * type1_pin_first - find a pinned page of a mapping
+ * @dma: the mapping
  *
- * Context: process context, @iommu->lock held.
- * Return: the pin of the lowest pinned page in the range, or NULL.
+ * Context: process context, &type1_iommu.lock held.
+ * Return: the pin of the mapping's lowest pinned page, or NULL.
  */
-struct type1_pin *type1_pin_find_range(struct type1_iommu *iommu, u64 first,
-				       u64 last)
+struct type1_pin *type1_pin_first(struct type1_dma *dma)
 {
-	unsigned long index = first >> PAGE_SHIFT;
+	unsigned long index = 0;
 
-	lockdep_assert_held(&iommu->lock);
-
-	return xa_find(&iommu->pins, &index, last >> PAGE_SHIFT, XA_PRESENT);
+	return xa_find(&dma->pins, &index, ULONG_MAX, XA_PRESENT);
 }
 
 /**
- * type1_pin_release_all - force out the pins of a container being released
- * @iommu: the container
+ * type1_pin_release_dma - force out the pins of a mapping being released
+ * @dma: the mapping, in a container being released
  *
  * Every device unpins in its close_device() callback, before the container
- * can be released, so any pin left here is a driver bug: warn once, then
- * unpin and uncharge so that neither the pages nor locked_vm leak.
+ * can be released, so any pin left here is a driver bug the caller reports.
+ * Unpin and uncharge anyway, so that neither the pages nor locked_vm leak.
  *
- * Context: process context, @iommu->lock held.
+ * Context: process context, &type1_iommu.lock held.
+ * Return: the number of pages that were still pinned.
  */
-void type1_pin_release_all(struct type1_iommu *iommu)
+unsigned long type1_pin_release_dma(struct type1_dma *dma)
 {
 	struct type1_pin *pin;
-	unsigned long pfn, leaked = 0;
+	unsigned long index, leaked = 0;
 
-	lockdep_assert_held(&iommu->lock);
-
-	xa_for_each(&iommu->pins, pfn, pin) {
-		xa_erase(&iommu->pins, pfn);
-		type1_pin_drop(pin);
+	xa_for_each(&dma->pins, index, pin) {
+		pin->refs = 1;
+		type1_unpin_one(dma, dma->iova + ((u64)index << PAGE_SHIFT));
 		leaked++;
 	}
-	WARN_ONCE(leaked,
-		  "mdev_sdk_vfio_iommu_type1: %lu page(s) still pinned at container release; unpinned\n",
-		  leaked);
+	type1_pin_account(dma, leaked, false);
+	return leaked;
 }

@@ -55,7 +55,6 @@ static void *type1_open(unsigned long arg)
 
 	mutex_init(&iommu->lock);
 	iommu->dmas = RB_ROOT_CACHED;
-	xa_init(&iommu->pins);
 	INIT_LIST_HEAD(&iommu->groups);
 	iommu->dma_avail = READ_ONCE(dma_entry_limit);
 	iommu->v2 = v2;
@@ -72,7 +71,6 @@ static void type1_release(void *iommu_data)
 	mutex_lock(&iommu->lock);
 	/* The core unregisters every device before it drops the container. */
 	WARN_ON_ONCE(!list_empty(&iommu->devices));
-	type1_pin_release_all(iommu);
 	type1_dma_remove_all(iommu);
 	list_for_each_entry_safe(group, tmp, &iommu->groups, next) {
 		list_del(&group->next);
@@ -80,7 +78,6 @@ static void type1_release(void *iommu_data)
 	}
 	mutex_unlock(&iommu->lock);
 
-	xa_destroy(&iommu->pins);
 	mutex_destroy(&iommu->lock);
 	kfree(iommu);
 }

@@ -25,8 +25,6 @@ struct vfio_device;
  * @lock: serialises every access to the members below except @devices
  * @dmas: the user's mappings (&struct type1_dma), an interval tree keyed by
  *	IOVA
- * @pins: pinned pages (&struct type1_pin), indexed by IOVA page frame
- *	number (IOVA >> PAGE_SHIFT)
  * @groups: attached groups (&struct type1_group)
  * @dma_avail: how many more mappings the user may create
  * @v2: the container was opened as VFIO_TYPE1v2_IOMMU
@@ -41,7 +39,6 @@ struct vfio_device;
 struct type1_iommu {
 	struct mutex lock; /* all but the device list */
 	struct rb_root_cached dmas;
-	struct xarray pins;
 	struct list_head groups;
 	unsigned int dma_avail;
 	bool v2;
@@ -56,7 +53,11 @@ struct type1_iommu {
  * @last: last IOVA (bytes) inside the mapping, @iova + size - 1
  * @vaddr: user virtual address backing @iova in @mm, page aligned
  * @prot: IOMMU_READ and/or IOMMU_WRITE, from the device's point of view
- * @npinned: pages of this mapping with an entry in &type1_iommu.pins
+ * @pins: pinned pages (&struct type1_pin) of the mapping, indexed by page
+ *	offset into it, (IOVA - @iova) >> PAGE_SHIFT. Per mapping, so that
+ *	indices stay small and the xarray shallow: pinning the first page of
+ *	a mapping allocates no xarray node at all
+ * @npinned: entries in @pins
  * @mm: address space of the process that created the mapping (mmgrab()
  *	reference); pins and locked_vm charges go there
  * @task: thread group leader of that process (reference held); its
@@ -71,6 +72,7 @@ struct type1_dma {
 	u64 last;
 	unsigned long vaddr;
 	int prot;
+	struct xarray pins;
 	unsigned long npinned;
 	struct mm_struct *mm;
 	struct task_struct *task;
@@ -119,9 +121,8 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 		    dma_addr_t user_iova, int npage, int prot,
 		    struct page **pages);
 void type1_unpin_pages(void *iommu_data, dma_addr_t user_iova, int npage);
-void type1_pin_release_all(struct type1_iommu *iommu);
-struct type1_pin *type1_pin_find_range(struct type1_iommu *iommu, u64 first,
-				       u64 last);
+struct type1_pin *type1_pin_first(struct type1_dma *dma);
+unsigned long type1_pin_release_dma(struct type1_dma *dma);
 
 /* rw.c */
 int type1_dma_rw(void *iommu_data, dma_addr_t user_iova, void *data,
