@@ -11,7 +11,7 @@ W ?= 1
 KBUILD_ARGS := -C $(KDIR) M=$(TOP) W=$(W) \
 	NOSTDINC_FLAGS="-nostdinc -I$(TOP)/include"
 
-.PHONY: all modules one clean deps check demo lint install uapi
+.PHONY: all modules one clean deps check demo lint install uapi bench
 
 all: modules uapi
 
@@ -52,3 +52,8 @@ demo:
 	$(TOP)/scripts/deps
 	$(MAKE) -C $(TOP) modules uapi
 	$(TOP)/tests/vm/run --timeout 600 -- $(TOP)/tests/vm/scenarios/mtty-nested.sh
+
+# Side-by-side benchmark against the distro's in-kernel VFIO stack, in one
+# guest; see docs/bench.rst.
+bench:
+	$(TOP)/bench/run

@@ -230,12 +230,18 @@ void uuid_random(char out[UUID_STR_LEN])
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-int mdev_create(const char *type, const char *uuid)
+int mdev_create_on(const char *parent, const char *type, const char *uuid)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s/create", MFIX_TYPES_PATH, type);
+	snprintf(path, sizeof(path), "/sys/class/mdev_bus/%s/mdev_supported_types/%s/create",
+		 parent, type);
 	return sysfs_write(path, uuid);
+}
+
+int mdev_create(const char *type, const char *uuid)
+{
+	return mdev_create_on(MFIX_PARENT_NAME, type, uuid);
 }
 
 int mdev_remove(const char *uuid)

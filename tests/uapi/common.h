@@ -51,6 +51,7 @@ long proc_status_kb(const char *field);
 
 /* UUIDs and the fixture's mediated devices. */
 void uuid_random(char out[UUID_STR_LEN]);
+int mdev_create_on(const char *parent, const char *type, const char *uuid);
 int mdev_create(const char *type, const char *uuid);
 int mdev_remove(const char *uuid);
 bool mdev_exists(const char *uuid);
