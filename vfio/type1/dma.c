@@ -56,7 +56,7 @@ static u64 type1_dma_size(const struct type1_dma *dma)
 
 static void type1_dma_free(struct type1_dma *dma)
 {
-	xa_destroy(&dma->pins);
+	/* Nothing to destroy: the last unpin of a page erased its entry. */
 	put_task_struct(dma->task);
 	mmdrop(dma->mm);
 	kfree(dma);
@@ -234,8 +234,9 @@ static bool type1_dma_splits(struct type1_iommu *iommu, u64 iova, u64 last)
  * past its end. Mappings with pinned pages are removed only after every
  * open device's dma_unmap callback released them.
  *
- * Context: process context; takes @iommu->devices_rwsem and @iommu->lock,
- * and calls dma_unmap callbacks with @iommu->lock dropped.
+ * Context: process context; takes @iommu->lock, and @iommu->devices_rwsem
+ * too once a mapping in the range has pins; calls dma_unmap callbacks with
+ * @iommu->lock dropped.
  * Return: 0 on success (also when nothing was mapped in the range); -EINVAL
  * if @iova or @size is not page aligned, @size is zero, the range wraps
  * around, @all comes with a non-zero @iova or @size, or (v2) the range
@@ -249,6 +250,7 @@ int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 	struct type1_dma *dma, *next;
 	u64 last, notified = 0;
 	unsigned int rounds = 0;
+	bool notifying = false;
 	int ret = 0;
 
 	*unmapped = 0;
@@ -264,8 +266,6 @@ int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 			return -EINVAL;
 	}
 
-	/* Pairs with the write side in type1_register_device(). */
-	down_read(&iommu->devices_rwsem);
 	mutex_lock(&iommu->lock);
 again:
 	/* Checked on every pass: the tree may change while notifying. */
@@ -282,6 +282,19 @@ again:
 			break;
 
 		if (dma->npinned) {
+			/*
+			 * Only an unmap that must notify needs the device
+			 * list held stable, and the rwsem comes before the
+			 * lock: most unmaps find no pins and skip both.
+			 * Pairs with the write side in type1_register_device().
+			 */
+			if (!notifying) {
+				mutex_unlock(&iommu->lock);
+				down_read(&iommu->devices_rwsem);
+				notifying = true;
+				mutex_lock(&iommu->lock);
+				goto again;
+			}
 			if (dma->iova != notified) {
 				notified = dma->iova;
 				rounds = 0;
@@ -302,7 +315,8 @@ again:
 
 out_unlock:
 	mutex_unlock(&iommu->lock);
-	up_read(&iommu->devices_rwsem);
+	if (notifying)
+		up_read(&iommu->devices_rwsem);
 	return ret;
 }
 
