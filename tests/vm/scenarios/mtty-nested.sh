@@ -11,40 +11,16 @@
 # 80-100 s on an idle CI machine, but TCG-in-TCG slows badly under load).
 set -u
 TOP=${MDEV_SDK_TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
-KVER=$(uname -r)
 UUID=6d6e4b0c-5f3a-4c1e-9d7b-2f8e1a0c3b51
 SYSDEV=/sys/bus/mdev/devices/$UUID
 WORK=$(mktemp -d /tmp/mtty-nested.XXXXXX)
 fails=0
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
+# shellcheck source=../nested.sh
+. "$TOP/tests/vm/nested.sh"
 
-step() { echo "== $*"; }
-
-cleanup() {
-	mdevctl stop -u "$UUID" > /dev/null 2>&1
-	"$TOP/scripts/unload" > /dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-step "loading the VFIO stack, mdev_sdk and mtty"
-if "$TOP/scripts/load" mtty > "$WORK/load.out" 2>&1; then
-	pass "nested: load stack and mtty"
-else
-	fail "nested: load stack and mtty" "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
-
-step "mdevctl start -u $UUID -p mtty --jsonfile mdevctl-profiles/mtty-2.json"
-if mdevctl start -u "$UUID" -p mtty \
-	--jsonfile "$TOP/mdevctl-profiles/mtty-2.json" > "$WORK/start.out" 2>&1 &&
-	[ -d "$SYSDEV" ]; then
-	pass "nested: mdevctl start mtty-2 from its profile"
-else
-	fail "nested: mdevctl start mtty-2 from its profile" "$(tr '\n' ' ' < "$WORK/start.out")"
-	exit 1
-fi
+nested_start mtty mtty-2
 step "mdevctl list"
 mdevctl list
 step "mdevctl types"
@@ -53,20 +29,9 @@ mdevctl types
 # The nested guest: Debian's kernel (8250 and 8250_pci are built in) and a
 # busybox initramfs whose init runs the loopback test and powers off.
 step "building the nested guest's initramfs"
-mkdir -p "$WORK/root/bin" "$WORK/root/proc" "$WORK/root/sys" \
-	"$WORK/root/dev" "$WORK/root/tmp"
-cp /bin/busybox "$WORK/root/bin/busybox"
-for a in sh mount cat echo ls readlink basename stty dd timeout sleep \
-	 awk grep printf poweroff cmp wc tr; do
-	ln -s busybox "$WORK/root/bin/$a"
-done
-cat > "$WORK/root/init" <<'INIT'
-#!/bin/sh
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-say() { echo "NESTED $*"; }
+nested_rootfs ls readlink basename stty dd timeout sleep awk grep printf \
+	cmp wc tr cut sed
+nested_init <<'INIT'
 say "INFO init started at $(cut -d' ' -f1 /proc/uptime)s of nested uptime"
 irq_count() {
 	awk -v irq="$1:" '$1 == irq { s = 0
@@ -119,77 +84,25 @@ say "INFO tests done at $(cut -d' ' -f1 /proc/uptime)s of nested uptime"
 say "DONE"
 poweroff -f
 INIT
-chmod 0755 "$WORK/root/init"
-if (cd "$WORK/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.gz"; then
-	pass "nested: busybox initramfs built ($(du -k "$WORK/initrd.gz" | cut -f1) KiB)"
-else
-	fail "nested: busybox initramfs" "cpio failed"
-	exit 1
-fi
-
-# Decompressing the xz kernel inside TCG-in-TCG takes over a minute, so
-# hand QEMU the uncompressed ELF instead: it boots it through PVH.
-kernel=/boot/vmlinuz-$KVER
-off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kernel" | head -n 1 | cut -d: -f1)
-if [ -n "$off" ]; then
-	tail -c +$((off + 1)) "$kernel" | xz -dc > "$WORK/vmlinux" 2> /dev/null
-	[ "$(head -c 4 "$WORK/vmlinux" | od -An -c | tr -d ' ')" = 177ELF ] &&
-		kernel=$WORK/vmlinux
-fi
-echo "nested kernel: $kernel"
+nested_initramfs "busybox initramfs"
+nested_kernel
 
 step "starting nested qemu-system-x86_64 -accel tcg -m 256 -device vfio-pci,sysfsdev=$SYSDEV"
-start=$(date +%s)
-timeout --kill-after=10 "${MTTY_NESTED_TIMEOUT:-420}" \
-	qemu-system-x86_64 -accel tcg -m 256 -nodefaults -no-user-config \
-	-display none -no-reboot -serial stdio \
-	-kernel "$kernel" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests 8250.nr_uarts=8" \
-	-device vfio-pci,sysfsdev="$SYSDEV" < /dev/null > "$WORK/nested.log" 2>&1
-qrc=$?
-secs=$(($(date +%s) - start))
-tr -d '\r' < "$WORK/nested.log" > "$WORK/nested.txt"
-# Keep the nested console log next to the guest's own logs, if there are any.
-[ -d /tmp/out ] && cp "$WORK/nested.txt" /tmp/out/nested-console.log
-grep -E '^NESTED |qemu-system|vfio|Kernel panic' "$WORK/nested.txt" | sed 's/^/  /'
-if [ "$qrc" = 0 ] && grep -q '^NESTED DONE' "$WORK/nested.log"; then
-	pass "nested: guest booted, ran and powered off in ${secs}s"
+nested_qemu -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests 8250.nr_uarts=8" \
+	-device vfio-pci,sysfsdev="$SYSDEV"
+# The init powers off right after DONE.
+if nested_wait DONE "${MTTY_NESTED_TIMEOUT:-420}"; then
+	nested_reap 60
 else
-	tail -n 30 "$WORK/nested.log" | sed 's/^/  | /'
-	fail "nested: guest run" "qemu status $qrc after ${secs}s"
+	nested_reap 0
 fi
-# Re-emit the nested guest's own results as checks of this scenario.
-sed -n 's/^NESTED \(PASS\|FAIL\) /\1 /p' "$WORK/nested.txt" > "$WORK/verdicts"
-while read -r verdict rest; do
-	case "$verdict" in
-	PASS) pass "nested guest: $rest" ;;
-	FAIL) fail "nested guest: ${rest%%:*}" "${rest#*: }" ;;
-	esac
-done < "$WORK/verdicts"
-for want in "pci" "8250_pci" "loopback" "interrupts"; do
-	grep -q "^NESTED PASS $want" "$WORK/nested.txt" ||
-		fail "nested guest: $want" "no PASS line from the nested guest"
-done
-
-step "mdevctl stop"
-if mdevctl stop -u "$UUID" > "$WORK/stop.out" 2>&1 && [ ! -e "$SYSDEV" ]; then
-	pass "nested: mdevctl stop"
+nested_log nested
+if [ "$NESTED_RC" = 0 ] && grep -q '^NESTED DONE' "$WORK/nested.txt"; then
+	pass "nested: guest booted, ran and powered off in ${NESTED_SECS}s"
 else
-	fail "nested: mdevctl stop" "$(tr '\n' ' ' < "$WORK/stop.out")"
+	tail -n 30 "$WORK/nested.txt" | sed 's/^/  | /'
+	fail "nested: guest run" "qemu status $NESTED_RC after ${NESTED_SECS}s"
 fi
-
-step "unloading"
-if "$TOP/scripts/unload" > "$WORK/unload.out" 2>&1 && [ ! -d /sys/module/mdev_sdk_mtty ]; then
-	pass "nested: unload"
-else
-	fail "nested: unload" "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
-fi
-
-step "checking the kernel log"
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
-if [ -z "$bad" ]; then
-	pass "nested: clean kernel log"
-else
-	fail "nested: clean kernel log" "$(echo "$bad" | head -n 3 | tr '\n' ' ')"
-fi
+nested_verdicts pci 8250_pci loopback interrupts
+nested_finish mdev_sdk_mtty
 exit $((fails > 0))
