@@ -223,37 +223,15 @@ struct map_bench {
 	void *buf;
 };
 
-static int map_one(int container, void *vaddr, __u64 iova, __u64 size)
-{
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (__u64)(unsigned long)vaddr,
-		.iova = iova,
-		.size = size,
-	};
-
-	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map);
-}
-
-static int unmap_one(int container, __u64 iova, __u64 size)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.iova = iova,
-		.size = size,
-	};
-
-	return ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
-}
+#define DMA_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
 static int do_map_unmap(void *arg)
 {
 	struct map_bench *mb = arg;
 
-	if (map_one(mb->container, mb->buf, IOVA_BASE, PAGE))
+	if (vt_dma_map(mb->container, IOVA_BASE, mb->buf, PAGE, DMA_RW))
 		return -1;
-	return unmap_one(mb->container, IOVA_BASE, PAGE);
+	return vt_dma_unmap(mb->container, IOVA_BASE, PAGE, 0, NULL);
 }
 
 /*
@@ -271,11 +249,13 @@ static void bench_map_n(struct map_bench *mb, int n)
 		double m, u;
 
 		for (i = 0; i < n; i++)
-			if (map_one(mb->container, mb->buf, IOVA_BASE + i * PAGE, PAGE))
+			if (vt_dma_map(mb->container, IOVA_BASE + i * PAGE, mb->buf, PAGE,
+				       DMA_RW))
 				die("map N");
 		t1 = now_ns();
 		for (i = 0; i < n; i++)
-			if (unmap_one(mb->container, IOVA_BASE + i * PAGE, PAGE))
+			if (vt_dma_unmap(mb->container, IOVA_BASE + i * PAGE, PAGE, 0,
+					 NULL))
 				die("unmap N");
 		m = (double)(t1 - t0) / n;
 		u = (double)(now_ns() - t1) / n;
@@ -411,7 +391,7 @@ static void bench_pin(void)
 	if (buf == MAP_FAILED)
 		die("mmap");
 	memset(buf, 1, len);
-	if (map_one(h.container, buf, IOVA_BASE, len))
+	if (vt_dma_map(h.container, IOVA_BASE, buf, len, DMA_RW))
 		die("map pin buffer");
 	for (pin.npage = 1; pin.npage <= 512; pin.npage *= 512) {
 		double best = 0;
@@ -428,7 +408,7 @@ static void bench_pin(void)
 		snprintf(name, sizeof(name), "pin_page_x%u", pin.npage);
 		report(name, best);
 	}
-	unmap_one(h.container, IOVA_BASE, len);
+	vt_dma_unmap(h.container, IOVA_BASE, len, 0, NULL);
 	munmap(buf, len);
 
 	/* The same as open_close, without a driver behind the core. */
