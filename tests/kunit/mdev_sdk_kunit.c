@@ -397,7 +397,41 @@ int mdev_sdk_kunit_parent_register(struct kunit *test,
 			 dev_driver_string(p->dev), p->mtype.sysfs_name);
 		kfree(dev_path);
 	}
+	p->registered = true;
 	return 0;
+}
+
+/**
+ * mdev_sdk_kunit_parent_unregister - unregister a parent if it is
+ * @p: a parent, registered or not
+ *
+ * Returns once the core has removed every device of @p. @p may be
+ * registered again afterwards.
+ *
+ * Context: process context, may sleep.
+ */
+void mdev_sdk_kunit_parent_unregister(struct mdev_sdk_kunit_parent *p)
+{
+	if (p->registered)
+		mdev_unregister_parent(&p->mparent);
+	p->registered = false;
+}
+
+/**
+ * mdev_sdk_kunit_parent_destroy - unregister a parent and destroy its device
+ * @p: a parent, registered or not, with or without a device
+ *
+ * What a test's exit does, and what a driver's module exit would: after
+ * it, @p may be freed.
+ *
+ * Context: process context, may sleep.
+ */
+void mdev_sdk_kunit_parent_destroy(struct mdev_sdk_kunit_parent *p)
+{
+	mdev_sdk_kunit_parent_unregister(p);
+	if (p->dev)
+		mdev_sdk_kunit_device_destroy(p->dev);
+	p->dev = NULL;
 }
 
 /**
@@ -1032,4 +1066,44 @@ struct completion *mdev_sdk_kunit_vdev_requested(struct mdev_device *mdev)
 	struct mdev_sdk_kunit_vdev *kvdev = dev_get_drvdata(&mdev->dev);
 
 	return &kvdev->requested;
+}
+
+/**
+ * mdev_sdk_kunit_count_probe - the probe common to the suites' drivers
+ * @cnt: the suite's counts
+ * @mdev: the device being probed
+ *
+ * Exposes @mdev through VFIO if @cnt->vfio says so, and counts the probe
+ * if it succeeded.
+ *
+ * Context: the probe of @mdev's driver.
+ * Return: 0, or the errno of mdev_sdk_kunit_vdev_add().
+ */
+int mdev_sdk_kunit_count_probe(struct mdev_sdk_kunit_count *cnt,
+			       struct mdev_device *mdev)
+{
+	int ret;
+
+	if (cnt->vfio) {
+		ret = mdev_sdk_kunit_vdev_add(mdev, &cnt->vdevs);
+		if (ret)
+			return ret;
+	}
+	atomic_inc(&cnt->probed);
+	return 0;
+}
+
+/**
+ * mdev_sdk_kunit_count_remove - undo mdev_sdk_kunit_count_probe()
+ * @cnt: the suite's counts
+ * @mdev: the device being removed
+ *
+ * Context: the remove of @mdev's driver; waits for the device's fds.
+ */
+void mdev_sdk_kunit_count_remove(struct mdev_sdk_kunit_count *cnt,
+				 struct mdev_device *mdev)
+{
+	if (cnt->vfio)
+		mdev_sdk_kunit_vdev_del(mdev);
+	atomic_inc(&cnt->removed);
 }

@@ -2,9 +2,9 @@
 /*
  * mdev-sdk KUnit helpers shared by the suites in tests/kunit/: files of the
  * test kernel reached without a mounted root, racing kernel threads, mdev
- * parents driven through their real sysfs files, and a kernel thread that
- * plays a user process (address space, file table, ioctls) in front of
- * the VFIO uAPI.
+ * parents driven through their real sysfs files and the suites' drivers
+ * behind them, and a kernel thread that plays a user process (address
+ * space, file table, ioctls) in front of the VFIO uAPI.
  *
  * Only the KUnit build links these (see Kbuild); they reach into the
  * framework's private headers, which is why the suites are built in.
@@ -24,6 +24,22 @@ struct task_struct;
 
 /* How long a helper waits for a thread before it calls the test failed. */
 #define MDEV_SDK_KUNIT_WAIT	(60 * HZ)
+
+/**
+ * MDEV_SDK_KUNIT_ARRAY_PARAM() - parameters from an array, named by @desc
+ * @name: prefix of the generator, @name##_gen_params()
+ * @array: the parameters, structures with a string member @desc
+ *
+ * KUNIT_ARRAY_PARAM() with a get_desc function that copies @desc: each
+ * suite would write the same one (upstream has KUNIT_ARRAY_PARAM_DESC()
+ * for it from 6.6 on).
+ */
+#define MDEV_SDK_KUNIT_ARRAY_PARAM(name, array)				\
+static void name##_desc(typeof(array[0]) *param, char *desc)		\
+{									\
+	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);		\
+}									\
+KUNIT_ARRAY_PARAM(name, array, name##_desc)
 
 struct file *mdev_sdk_kunit_sysfs_open(const char *path, int flags);
 struct file *mdev_sdk_kunit_dev_open(const char *path, int flags);
@@ -59,6 +75,7 @@ void mdev_sdk_kunit_device_destroy(struct device *dev);
  * @mtypes: @mtype as the array mdev_register_parent() takes
  * @create_path: sysfs path of @mtype's "create" file, set on first
  *	registration
+ * @registered: @mparent is registered
  *
  * Allocate it with kzalloc() rather than kunit_kzalloc() where a test
  * wants KASAN to see the core touch it after mdev_unregister_parent().
@@ -69,11 +86,15 @@ struct mdev_sdk_kunit_parent {
 	struct mdev_type mtype;
 	struct mdev_type *mtypes[1];
 	char create_path[160];
+	bool registered;
 };
 
 int mdev_sdk_kunit_parent_register(struct kunit *test,
 				   struct mdev_sdk_kunit_parent *p,
 				   struct mdev_driver *drv);
+void mdev_sdk_kunit_parent_unregister(struct mdev_sdk_kunit_parent *p);
+void mdev_sdk_kunit_parent_destroy(struct mdev_sdk_kunit_parent *p);
+
 struct file *mdev_sdk_kunit_create_file(struct mdev_sdk_kunit_parent *p);
 struct file *mdev_sdk_kunit_remove_file(const guid_t *uuid);
 int mdev_sdk_kunit_create(struct mdev_sdk_kunit_parent *p, const guid_t *uuid);
@@ -84,6 +105,57 @@ void mdev_sdk_kunit_uuid(guid_t *uuid, u32 tag, u32 n);
 struct mdev_device *mdev_sdk_kunit_find(const guid_t *uuid);
 unsigned int mdev_sdk_kunit_children(struct device *parent);
 unsigned int mdev_sdk_kunit_listed(struct mdev_parent *parent);
+
+/**
+ * struct mdev_sdk_kunit_count - what a suite's mdev driver counts
+ * @vfio: probe registers a vfio_device per mdev, as mtty does
+ * @probed: probes that succeeded
+ * @removed: remove calls
+ * @vdevs: vfio_devices not yet released
+ */
+struct mdev_sdk_kunit_count {
+	bool vfio;
+	atomic_t probed;
+	atomic_t removed;
+	atomic_t vdevs;
+};
+
+int mdev_sdk_kunit_count_probe(struct mdev_sdk_kunit_count *cnt,
+			       struct mdev_device *mdev);
+void mdev_sdk_kunit_count_remove(struct mdev_sdk_kunit_count *cnt,
+				 struct mdev_device *mdev);
+
+/**
+ * DEFINE_MDEV_SDK_KUNIT_DRIVER() - a suite's mdev driver and suite hooks
+ * @__name: prefix; @__name##_probe() and @__name##_remove() must exist
+ * @__max_instances: the driver's max_instances, which the core accounts
+ *
+ * Defines @__name##_driver, a vfio-pci flavoured mdev driver named
+ * "mdev_sdk_kunit_" #@__name, and the suite hooks @__name##_suite_init()
+ * and @__name##_suite_exit(), which keep it registered while the suite
+ * runs: the parents of every case bind to it. The driver is the suite's
+ * own, so that its callbacks and max_instances are too.
+ */
+#define DEFINE_MDEV_SDK_KUNIT_DRIVER(__name, __max_instances)		\
+static struct mdev_driver __name##_driver = {				\
+	.device_api	= VFIO_DEVICE_API_PCI_STRING,			\
+	.max_instances	= __max_instances,				\
+	.probe		= __name##_probe,				\
+	.remove		= __name##_remove,				\
+	.driver		= {						\
+		.name	= "mdev_sdk_kunit_" #__name,			\
+	},								\
+};									\
+									\
+static int __name##_suite_init(struct kunit_suite *suite)		\
+{									\
+	return mdev_register_driver(&__name##_driver);			\
+}									\
+									\
+static void __name##_suite_exit(struct kunit_suite *suite)		\
+{									\
+	mdev_unregister_driver(&__name##_driver);			\
+}
 
 /**
  * struct mdev_sdk_kunit_user - a kernel thread playing a user process

@@ -41,24 +41,15 @@ static const struct cr_param cr_params[] = {
 	{ "4 writers, vfio", 4, true },
 };
 
-static void cr_param_desc(const struct cr_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(cr, cr_params, cr_param_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(cr, cr_params);
 
 /**
  * struct cr_fixture - state of one test
  * @p: the parent; the driver finds the fixture through its type
  * @test: the test
- * @registered: @p is registered
- * @vfio: whether probe registers a vfio_device
+ * @cnt: the driver's counts, and whether probe registers a vfio_device
  * @writers: number of writing threads
  * @remove: each writer's open "remove" file of the current device
- * @probed: probe calls
- * @removed: remove calls
- * @vdevs: vfio_devices not yet released
  * @hold_probe: if set, probe waits for @probe_go after completing
  *	@probe_entered
  * @probe_entered: a held probe has started
@@ -67,13 +58,9 @@ KUNIT_ARRAY_PARAM(cr, cr_params, cr_param_desc);
 struct cr_fixture {
 	struct mdev_sdk_kunit_parent p;
 	struct kunit *test;
-	bool registered;
-	bool vfio;
+	struct mdev_sdk_kunit_count cnt;
 	unsigned int writers;
 	struct file *remove[CR_MAX_WRITERS];
-	atomic_t probed;
-	atomic_t removed;
-	atomic_t vdevs;
 	bool hold_probe;
 	struct completion probe_entered;
 	struct completion probe_go;
@@ -87,45 +74,25 @@ static struct cr_fixture *cr_fixture_of(struct mdev_device *mdev)
 static int cr_probe(struct mdev_device *mdev)
 {
 	struct cr_fixture *fix = cr_fixture_of(mdev);
-	int ret;
 
 	if (fix->hold_probe) {
 		complete(&fix->probe_entered);
 		wait_for_completion(&fix->probe_go);
 	}
-	if (fix->vfio) {
-		ret = mdev_sdk_kunit_vdev_add(mdev, &fix->vdevs);
-		if (ret)
-			return ret;
-	}
-	atomic_inc(&fix->probed);
-	return 0;
+	return mdev_sdk_kunit_count_probe(&fix->cnt, mdev);
 }
 
 static void cr_remove(struct mdev_device *mdev)
 {
-	struct cr_fixture *fix = cr_fixture_of(mdev);
-
-	if (fix->vfio)
-		mdev_sdk_kunit_vdev_del(mdev);
-	atomic_inc(&fix->removed);
+	mdev_sdk_kunit_count_remove(&cr_fixture_of(mdev)->cnt, mdev);
 }
 
-static struct mdev_driver cr_driver = {
-	.device_api	= VFIO_DEVICE_API_PCI_STRING,
-	.max_instances	= 2,
-	.probe		= cr_probe,
-	.remove		= cr_remove,
-	.driver		= {
-		.name	= "mdev_sdk_kunit_cr",
-	},
-};
+DEFINE_MDEV_SDK_KUNIT_DRIVER(cr, 2);
 
 static int cr_init(struct kunit *test)
 {
 	const struct cr_param *param = test->param_value;
 	struct cr_fixture *fix;
-	int ret;
 
 	fix = kunit_kzalloc(test, sizeof(*fix), GFP_KERNEL);
 	if (!fix)
@@ -136,11 +103,9 @@ static int cr_init(struct kunit *test)
 	init_completion(&fix->probe_go);
 	if (param) {
 		fix->writers = param->writers;
-		fix->vfio = param->vfio;
+		fix->cnt.vfio = param->vfio;
 	}
-	ret = mdev_sdk_kunit_parent_register(test, &fix->p, &cr_driver);
-	fix->registered = !ret;
-	return ret;
+	return mdev_sdk_kunit_parent_register(test, &fix->p, &cr_driver);
 }
 
 static void cr_close_files(struct cr_fixture *fix)
@@ -163,10 +128,7 @@ static void cr_exit(struct kunit *test)
 	/* Let a held probe go, or the unregistration below would wait. */
 	complete_all(&fix->probe_go);
 	cr_close_files(fix);
-	if (fix->registered)
-		mdev_unregister_parent(&fix->p.mparent);
-	if (fix->p.dev)
-		mdev_sdk_kunit_device_destroy(fix->p.dev);
+	mdev_sdk_kunit_parent_destroy(&fix->p);
 }
 
 static int cr_writer(void *data, unsigned int idx)
@@ -216,16 +178,16 @@ static void one_remove_wins(struct kunit *test)
 			enodev += results[w] == -ENODEV;
 		}
 		KUNIT_EXPECT_EQ_MSG(test, won, 1, "round %u", round);
-		KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), round + 1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), round + 1);
 		mdev = mdev_sdk_kunit_find(&uuid);
 		KUNIT_EXPECT_NULL(test, mdev);
 		if (mdev)
 			put_device(&mdev->dev);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), CR_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), CR_ROUNDS);
 	kunit_info(test, "losers: %u -EAGAIN, %u -ENODEV\n", eagain, enodev);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(fix->p.dev), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->vdevs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.vdevs), 0);
 }
 
 static int cr_creator(void *data, unsigned int idx)
@@ -275,7 +237,7 @@ static void remove_during_create(struct kunit *test)
 	fix->hold_probe = false;
 	KUNIT_EXPECT_EQ(test, results[0], 0);
 	KUNIT_EXPECT_EQ(test, results[1], -EAGAIN);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), 0);
 
 	mdev_sdk_kunit_uuid(&uuid, CR_TAG, 1);
 	mdev = mdev_sdk_kunit_find(&uuid);
@@ -285,7 +247,7 @@ static void remove_during_create(struct kunit *test)
 		put_device(&mdev->dev);
 	}
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_remove(&uuid), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), 1);
 }
 
 static struct kunit_case mdev_sdk_mdev_concurrent_remove_cases[] = {
@@ -293,16 +255,6 @@ static struct kunit_case mdev_sdk_mdev_concurrent_remove_cases[] = {
 	KUNIT_CASE(remove_during_create),
 	{}
 };
-
-static int cr_suite_init(struct kunit_suite *suite)
-{
-	return mdev_register_driver(&cr_driver);
-}
-
-static void cr_suite_exit(struct kunit_suite *suite)
-{
-	mdev_unregister_driver(&cr_driver);
-}
 
 static struct kunit_suite mdev_sdk_mdev_concurrent_remove_suite = {
 	.name		= "mdev_sdk_mdev_concurrent_remove",

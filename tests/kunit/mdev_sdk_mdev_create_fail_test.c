@@ -41,12 +41,7 @@ static const struct cf_param cf_params[] = {
 	{ "probe -EPROBE_DEFER", -EPROBE_DEFER, -EAGAIN },
 };
 
-static void cf_param_desc(const struct cf_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(cf, cf_params, cf_param_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(cf, cf_params);
 
 /**
  * struct cf_parent - a parent and the fixture its driver reports to
@@ -62,18 +57,14 @@ struct cf_parent {
  * struct cf_fixture - state of one test
  * @test: the test
  * @parents: two parents sharing the driver and the UUID namespace
- * @registered: which of @parents are registered
  * @probe_err: what probe returns, 0 to succeed
- * @probed: probe calls that succeeded
- * @removed: remove calls
+ * @cnt: the driver's counts, of both parents
  */
 struct cf_fixture {
 	struct kunit *test;
 	struct cf_parent parents[2];
-	bool registered[2];
 	int probe_err;
-	atomic_t probed;
-	atomic_t removed;
+	struct mdev_sdk_kunit_count cnt;
 };
 
 static struct cf_fixture *cf_fixture_of(struct mdev_device *mdev)
@@ -86,25 +77,17 @@ static int cf_probe(struct mdev_device *mdev)
 	struct cf_fixture *fix = cf_fixture_of(mdev);
 	int ret = READ_ONCE(fix->probe_err);
 
-	if (!ret)
-		atomic_inc(&fix->probed);
-	return ret;
+	if (ret)
+		return ret;
+	return mdev_sdk_kunit_count_probe(&fix->cnt, mdev);
 }
 
 static void cf_remove(struct mdev_device *mdev)
 {
-	atomic_inc(&cf_fixture_of(mdev)->removed);
+	mdev_sdk_kunit_count_remove(&cf_fixture_of(mdev)->cnt, mdev);
 }
 
-static struct mdev_driver cf_driver = {
-	.device_api	= VFIO_DEVICE_API_PCI_STRING,
-	.max_instances	= CF_INSTANCES,
-	.probe		= cf_probe,
-	.remove		= cf_remove,
-	.driver		= {
-		.name	= "mdev_sdk_kunit_cf",
-	},
-};
+DEFINE_MDEV_SDK_KUNIT_DRIVER(cf, CF_INSTANCES);
 
 static int cf_init(struct kunit *test)
 {
@@ -123,7 +106,6 @@ static int cf_init(struct kunit *test)
 						     &cf_driver);
 		if (ret)
 			return ret;
-		fix->registered[i] = true;
 	}
 	return 0;
 }
@@ -135,12 +117,8 @@ static void cf_exit(struct kunit *test)
 
 	if (!fix)
 		return;
-	for (i = 0; i < ARRAY_SIZE(fix->parents); i++) {
-		if (fix->registered[i])
-			mdev_unregister_parent(&fix->parents[i].p.mparent);
-		if (fix->parents[i].p.dev)
-			mdev_sdk_kunit_device_destroy(fix->parents[i].p.dev);
-	}
+	for (i = 0; i < ARRAY_SIZE(fix->parents); i++)
+		mdev_sdk_kunit_parent_destroy(&fix->parents[i].p);
 }
 
 /* The type's "available_instances" file, as user space reads it. */
@@ -194,7 +172,7 @@ static void probe_failure_leaves_no_trace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(p->dev), 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_listed(&p->mparent), 0);
 	KUNIT_EXPECT_EQ(test, cf_available(test, p), CF_INSTANCES);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), 0);
 
 	/* The same UUID, now with a probe that succeeds. */
 	fix->probe_err = 0;
@@ -203,8 +181,8 @@ static void probe_failure_leaves_no_trace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cf_available(test, p), CF_INSTANCES - 1);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_remove(&uuid), 0);
 	KUNIT_EXPECT_EQ(test, cf_available(test, p), CF_INSTANCES);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), 1);
 }
 
 /* Failures in a full parent give every instance back. */
@@ -256,12 +234,11 @@ static void duplicate_uuid_across_parents(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(p1->dev), 1);
 
 	/* Unregistering p1 frees the UUID for p0. */
-	mdev_unregister_parent(&p1->mparent);
-	fix->registered[1] = false;
+	mdev_sdk_kunit_parent_unregister(p1);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_create(p0, &uuid), 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_remove(&uuid), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed),
-			atomic_read(&fix->removed));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed),
+			atomic_read(&fix->cnt.removed));
 }
 
 static int cf_dup_creator(void *data, unsigned int idx)
@@ -298,8 +275,8 @@ static void duplicate_uuid_race(struct kunit *test)
 				1);
 		KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_remove(&uuid), 0);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), CF_ROUNDS);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), CF_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), CF_ROUNDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), CF_ROUNDS);
 }
 
 /* What "create" refuses before it reaches the driver. */
@@ -324,7 +301,7 @@ static void bad_create_input(struct kunit *test)
 				    -EINVAL, "input %u", i);
 		mdev_sdk_kunit_close(file);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_listed(&fix->parents[0].p.mparent),
 			0);
 }
@@ -337,16 +314,6 @@ static struct kunit_case mdev_sdk_mdev_create_fail_cases[] = {
 	KUNIT_CASE(bad_create_input),
 	{}
 };
-
-static int cf_suite_init(struct kunit_suite *suite)
-{
-	return mdev_register_driver(&cf_driver);
-}
-
-static void cf_suite_exit(struct kunit_suite *suite)
-{
-	mdev_unregister_driver(&cf_driver);
-}
 
 static struct kunit_suite mdev_sdk_mdev_create_fail_suite = {
 	.name		= "mdev_sdk_mdev_create_fail",

@@ -45,41 +45,28 @@ static const struct cu_param cu_params[] = {
 	{ "4 creators, vfio, 8 created first", 4, true, 8 },
 };
 
-static void cu_param_desc(const struct cu_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(cu, cu_params, cu_param_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(cu, cu_params);
 
 /**
  * struct cu_fixture - state of one test
  * @p: the parent; the driver finds the fixture through its type
  * @test: the test
- * @vfio: whether probe registers a vfio_device
+ * @cnt: the driver's counts, and whether probe registers a vfio_device
  * @creators: number of creating threads
  * @head_start: see &struct cu_param
  * @create: each creator's own open "create" file
  * @results: what each creation returned, by creator and attempt
  * @created: creations that succeeded
- * @probed: probe calls
- * @removed: remove calls
- * @vdevs: vfio_devices not yet released
- * @registered: @p is registered
  */
 struct cu_fixture {
 	struct mdev_sdk_kunit_parent p;
 	struct kunit *test;
-	bool vfio;
+	struct mdev_sdk_kunit_count cnt;
 	unsigned int creators;
 	unsigned int head_start;
 	struct file *create[CU_MAX_CREATORS];
 	int results[CU_MAX_CREATORS][CU_PER_CREATOR];
 	atomic_t created;
-	atomic_t probed;
-	atomic_t removed;
-	atomic_t vdevs;
-	bool registered;
 };
 
 static struct cu_fixture *cu_fixture_of(struct mdev_device *mdev)
@@ -90,51 +77,22 @@ static struct cu_fixture *cu_fixture_of(struct mdev_device *mdev)
 static int cu_probe(struct mdev_device *mdev)
 {
 	struct cu_fixture *fix = cu_fixture_of(mdev);
-	int ret;
 
 	/* Creation and unregistration both hold the parent's semaphore. */
 	KUNIT_EXPECT_TRUE(fix->test, mdev->parent == &fix->p.mparent);
-	if (fix->vfio) {
-		ret = mdev_sdk_kunit_vdev_add(mdev, &fix->vdevs);
-		if (ret)
-			return ret;
-	}
-	atomic_inc(&fix->probed);
-	return 0;
+	return mdev_sdk_kunit_count_probe(&fix->cnt, mdev);
 }
 
 static void cu_remove(struct mdev_device *mdev)
 {
-	struct cu_fixture *fix = cu_fixture_of(mdev);
-
-	if (fix->vfio)
-		mdev_sdk_kunit_vdev_del(mdev);
-	atomic_inc(&fix->removed);
+	mdev_sdk_kunit_count_remove(&cu_fixture_of(mdev)->cnt, mdev);
 }
 
-static struct mdev_driver cu_driver = {
-	.device_api	= VFIO_DEVICE_API_PCI_STRING,
-	.max_instances	= CU_MAX_CREATORS * CU_PER_CREATOR + 1,
-	.probe		= cu_probe,
-	.remove		= cu_remove,
-	.driver		= {
-		.name	= "mdev_sdk_kunit_cu",
-	},
-};
+DEFINE_MDEV_SDK_KUNIT_DRIVER(cu, CU_MAX_CREATORS * CU_PER_CREATOR + 1);
 
 static int cu_register(struct cu_fixture *fix)
 {
-	int ret = mdev_sdk_kunit_parent_register(fix->test, &fix->p,
-						 &cu_driver);
-
-	fix->registered = !ret;
-	return ret;
-}
-
-static void cu_unregister(struct cu_fixture *fix)
-{
-	mdev_unregister_parent(&fix->p.mparent);
-	fix->registered = false;
+	return mdev_sdk_kunit_parent_register(fix->test, &fix->p, &cu_driver);
 }
 
 /* Nothing of the parent may be left once unregistration returned. */
@@ -142,9 +100,9 @@ static void cu_expect_no_children(struct kunit *test, struct cu_fixture *fix)
 {
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(fix->p.dev), 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_listed(&fix->p.mparent), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed),
-			atomic_read(&fix->probed));
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->vdevs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed),
+			atomic_read(&fix->cnt.probed));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.vdevs), 0);
 	KUNIT_EXPECT_FALSE(test, mdev_sdk_kunit_sysfs_exists(fix->p.create_path));
 }
 
@@ -158,7 +116,7 @@ static int cu_init(struct kunit *test)
 	if (test->param_value) {
 		const struct cu_param *param = test->param_value;
 
-		fix->vfio = param->vfio;
+		fix->cnt.vfio = param->vfio;
 		fix->creators = param->creators;
 		fix->head_start = param->head_start;
 	}
@@ -174,10 +132,7 @@ static void cu_exit(struct kunit *test)
 	for (i = 0; i < CU_MAX_CREATORS; i++)
 		if (!IS_ERR_OR_NULL(fix->create[i]))
 			mdev_sdk_kunit_close(fix->create[i]);
-	if (fix->registered)
-		cu_unregister(fix);
-	if (fix->p.dev)
-		mdev_sdk_kunit_device_destroy(fix->p.dev);
+	mdev_sdk_kunit_parent_destroy(&fix->p);
 }
 
 /* Without a race: unregistration removes every device, whatever its count. */
@@ -191,13 +146,13 @@ static void unregister_removes_every_child(struct kunit *test)
 		mdev_sdk_kunit_uuid(&uuid, CU_TAG, i);
 		KUNIT_ASSERT_EQ(test, mdev_sdk_kunit_create(&fix->p, &uuid), 0);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), 8);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(fix->p.dev), 8);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_listed(&fix->p.mparent), 8);
 
-	cu_unregister(fix);
+	mdev_sdk_kunit_parent_unregister(&fix->p);
 	cu_expect_no_children(test, fix);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->removed), 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.removed), 8);
 }
 
 static int cu_race_thread(void *data, unsigned int idx)
@@ -217,7 +172,7 @@ static int cu_race_thread(void *data, unsigned int idx)
 		}
 		KUNIT_EXPECT_GE(test, atomic_read(&fix->created),
 				fix->head_start);
-		mdev_unregister_parent(&fix->p.mparent);
+		mdev_sdk_kunit_parent_unregister(&fix->p);
 		return 0;
 	}
 
@@ -260,7 +215,6 @@ static void create_races_unregister(struct kunit *test)
 	ret = mdev_sdk_kunit_run_parallel(test, fix->creators + 1,
 					  cu_race_thread, fix, results);
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	fix->registered = false;
 
 	cu_expect_no_children(test, fix);
 	for (c = 0; c < fix->creators; c++) {
@@ -278,7 +232,7 @@ static void create_races_unregister(struct kunit *test)
 		}
 	}
 	/* Each successful creation probed exactly one device. */
-	KUNIT_EXPECT_EQ(test, created, atomic_read(&fix->probed));
+	KUNIT_EXPECT_EQ(test, created, atomic_read(&fix->cnt.probed));
 	kunit_info(test, "%u created, %u refused with -ENODEV\n", created,
 		   fix->creators * CU_PER_CREATOR - created);
 	KUNIT_EXPECT_GE(test, created, fix->head_start);
@@ -287,7 +241,7 @@ static void create_races_unregister(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, cu_register(fix), 0);
 	mdev_sdk_kunit_uuid(&uuid, CU_TAG, 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_create(&fix->p, &uuid), 0);
-	cu_unregister(fix);
+	mdev_sdk_kunit_parent_unregister(&fix->p);
 	cu_expect_no_children(test, fix);
 }
 
@@ -296,16 +250,6 @@ static struct kunit_case mdev_sdk_mdev_create_unregister_cases[] = {
 	KUNIT_CASE_PARAM(create_races_unregister, cu_gen_params),
 	{}
 };
-
-static int cu_suite_init(struct kunit_suite *suite)
-{
-	return mdev_register_driver(&cu_driver);
-}
-
-static void cu_suite_exit(struct kunit_suite *suite)
-{
-	mdev_unregister_driver(&cu_driver);
-}
 
 static struct kunit_suite mdev_sdk_mdev_create_unregister_suite = {
 	.name		= "mdev_sdk_mdev_create_unregister",

@@ -45,12 +45,7 @@ static const struct ru_param ru_params[] = {
 	{ "4 removers, vfio, 4 removed first", 4, true, 4 },
 };
 
-static void ru_param_desc(const struct ru_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(ru, ru_params, ru_param_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(ru, ru_params);
 
 struct ru_fixture;
 
@@ -68,16 +63,13 @@ struct ru_parent {
  * struct ru_fixture - state of one test
  * @test: the test
  * @parent: the parent, or NULL once freed
- * @registered: @parent is registered
- * @vfio: whether probe registers a vfio_device
+ * @cnt: the driver's counts, and whether probe registers a vfio_device
  * @removers: number of removing threads
  * @head_start: see &struct ru_param
  * @remove: each remover's open "remove" file of each device
  * @results: what each remover's write returned, by device
  * @removed_by_user: successful writes
- * @probed: probe calls
  * @remove_calls: remove calls, per device
- * @vdevs: vfio_devices not yet released
  * @held: vfio_device of device 0, which a user holds open
  * @opened: the user holds @held open
  * @removal_waiting: the removal of device 0 asked the user to let go
@@ -86,16 +78,13 @@ struct ru_parent {
 struct ru_fixture {
 	struct kunit *test;
 	struct ru_parent *parent;
-	bool registered;
-	bool vfio;
+	struct mdev_sdk_kunit_count cnt;
 	unsigned int removers;
 	unsigned int head_start;
 	struct file *remove[RU_MAX_REMOVERS][RU_DEVICES];
 	int results[RU_MAX_REMOVERS][RU_DEVICES];
 	atomic_t removed_by_user;
-	atomic_t probed;
 	atomic_t remove_calls[RU_DEVICES];
-	atomic_t vdevs;
 	struct vfio_device *held;
 	struct completion opened;
 	struct completion removal_waiting;
@@ -115,50 +104,28 @@ static unsigned int ru_index(struct mdev_device *mdev)
 
 static int ru_probe(struct mdev_device *mdev)
 {
-	struct ru_fixture *fix = ru_fixture_of(mdev);
-	int ret;
-
-	if (fix->vfio) {
-		ret = mdev_sdk_kunit_vdev_add(mdev, &fix->vdevs);
-		if (ret)
-			return ret;
-	}
-	atomic_inc(&fix->probed);
-	return 0;
+	return mdev_sdk_kunit_count_probe(&ru_fixture_of(mdev)->cnt, mdev);
 }
 
 static void ru_remove(struct mdev_device *mdev)
 {
 	struct ru_fixture *fix = ru_fixture_of(mdev);
 
-	if (fix->vfio)
-		mdev_sdk_kunit_vdev_del(mdev);
+	mdev_sdk_kunit_count_remove(&fix->cnt, mdev);
 	KUNIT_EXPECT_LT(fix->test, ru_index(mdev), RU_DEVICES);
 	if (ru_index(mdev) < RU_DEVICES)
 		atomic_inc(&fix->remove_calls[ru_index(mdev)]);
 }
 
-static struct mdev_driver ru_driver = {
-	.device_api	= VFIO_DEVICE_API_PCI_STRING,
-	.max_instances	= RU_DEVICES,
-	.probe		= ru_probe,
-	.remove		= ru_remove,
-	.driver		= {
-		.name	= "mdev_sdk_kunit_ru",
-	},
-};
+DEFINE_MDEV_SDK_KUNIT_DRIVER(ru, RU_DEVICES);
 
 /* As a driver's exit would: unregister, then free everything at once. */
 static void ru_unregister_and_free(struct ru_fixture *fix)
 {
 	struct ru_parent *parent = fix->parent;
 
-	if (fix->registered)
-		mdev_unregister_parent(&parent->p.mparent);
-	fix->registered = false;
+	mdev_sdk_kunit_parent_destroy(&parent->p);
 	fix->parent = NULL;
-	if (parent->p.dev)
-		mdev_sdk_kunit_device_destroy(parent->p.dev);
 	kfree(parent);
 }
 
@@ -180,7 +147,7 @@ static int ru_init(struct kunit *test)
 	init_completion(&fix->removal_waiting);
 	if (param) {
 		fix->removers = param->removers;
-		fix->vfio = param->vfio;
+		fix->cnt.vfio = param->vfio;
 		fix->head_start = param->head_start;
 	}
 
@@ -192,7 +159,6 @@ static int ru_init(struct kunit *test)
 					     &ru_driver);
 	if (ret)
 		return ret;
-	fix->registered = true;
 
 	for (i = 0; i < RU_DEVICES; i++) {
 		mdev_sdk_kunit_uuid(&uuid, RU_TAG, i);
@@ -227,8 +193,8 @@ static void ru_expect_all_removed(struct kunit *test, struct ru_fixture *fix,
 	for (i = 0; i < RU_DEVICES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&fix->remove_calls[i]), 1,
 				    "device %u", i);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->probed), RU_DEVICES);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->vdevs), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.probed), RU_DEVICES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->cnt.vdevs), 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_children(parent_dev), 0);
 }
 
@@ -355,7 +321,7 @@ static const struct ru_param ru_user_params[] = {
 	{ "vfio, device 0 held open", 1, true, 0 },
 };
 
-KUNIT_ARRAY_PARAM(ru_user, ru_user_params, ru_param_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(ru_user, ru_user_params);
 
 static int ru_hold_user(struct mdev_sdk_kunit_user *user, void *data)
 {
@@ -457,16 +423,6 @@ static struct kunit_case mdev_sdk_mdev_remove_unregister_cases[] = {
 	KUNIT_CASE_PARAM(remove_waits_for_vfio_user, ru_user_gen_params),
 	{}
 };
-
-static int ru_suite_init(struct kunit_suite *suite)
-{
-	return mdev_register_driver(&ru_driver);
-}
-
-static void ru_suite_exit(struct kunit_suite *suite)
-{
-	mdev_unregister_driver(&ru_driver);
-}
 
 static struct kunit_suite mdev_sdk_mdev_remove_unregister_suite = {
 	.name		= "mdev_sdk_mdev_remove_unregister",
