@@ -738,6 +738,32 @@ int mdev_sdk_kunit_user_wait(struct mdev_sdk_kunit_user *user)
 }
 
 /**
+ * mdev_sdk_kunit_user_run - play a user process from its start to its exit
+ * @test: the test, for KUNIT_EXPECT_*() in @fn
+ * @fn: what the process does
+ * @data: second argument of @fn
+ * @memlock_pages: as @memlock_pages of &struct mdev_sdk_kunit_user
+ *
+ * Context: process context, may sleep.
+ * Return: what @fn returned, or the errno of the process setup.
+ */
+int mdev_sdk_kunit_user_run(struct kunit *test,
+			    int (*fn)(struct mdev_sdk_kunit_user *user,
+				      void *data),
+			    void *data, unsigned long memlock_pages)
+{
+	struct mdev_sdk_kunit_user user = {
+		.test = test,
+		.fn = fn,
+		.data = data,
+		.memlock_pages = memlock_pages,
+	};
+
+	mdev_sdk_kunit_user_start(&user);
+	return mdev_sdk_kunit_user_wait(&user);
+}
+
+/**
  * mdev_sdk_kunit_user_open - open(2) a device node in the user thread
  * @dev_path: path below /dev, e.g. "vfio/vfio"
  *
@@ -942,6 +968,30 @@ int mdev_sdk_kunit_user_vfio_open(struct mdev_sdk_kunit_user *user,
 }
 
 /**
+ * mdev_sdk_kunit_user_vfio_expect_open - a user_vfio_open() that must work
+ * @user: the user thread's state, whose test fails if the open does
+ * @vdev: a registered emulated-IOMMU device
+ * @iommu: VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
+ * @fds: receives the fds; those not opened are -1
+ *
+ * For the tests whose subject comes after the open: they give up on a
+ * failed one, which the failed expectation reports.
+ *
+ * Context: the user thread.
+ * Return: as mdev_sdk_kunit_user_vfio_open().
+ */
+int mdev_sdk_kunit_user_vfio_expect_open(struct mdev_sdk_kunit_user *user,
+					 struct vfio_device *vdev,
+					 unsigned long iommu,
+					 struct mdev_sdk_kunit_vfio_fds *fds)
+{
+	int ret = mdev_sdk_kunit_user_vfio_open(user, vdev, iommu, fds);
+
+	KUNIT_EXPECT_EQ(user->test, ret, 0);
+	return ret;
+}
+
+/**
  * mdev_sdk_kunit_user_vfio_close - close what user_vfio_open() opened
  * @fds: the fds; each is closed if open and set to -1
  *
@@ -1106,4 +1156,112 @@ void mdev_sdk_kunit_count_remove(struct mdev_sdk_kunit_count *cnt,
 	if (cnt->vfio)
 		mdev_sdk_kunit_vdev_del(mdev);
 	atomic_inc(&cnt->removed);
+}
+
+/**
+ * struct mdev_sdk_kunit_priv_vdev - a vfio_device and the test it reports to
+ * @vdev: the VFIO device
+ * @priv: what mdev_sdk_kunit_vfio_priv() gives the test's callbacks
+ */
+struct mdev_sdk_kunit_priv_vdev {
+	struct vfio_device vdev;
+	void *priv;
+};
+
+/**
+ * mdev_sdk_kunit_vfio_alloc - a vfio_device with the test's callbacks
+ * @dev: the device it stands on
+ * @ops: the test's callbacks
+ * @priv: for @ops, through mdev_sdk_kunit_vfio_priv()
+ *
+ * Context: process context, may sleep.
+ * Return: the device, to register and to drop with vfio_put_device(), or
+ * an ERR_PTR().
+ */
+struct vfio_device *mdev_sdk_kunit_vfio_alloc(struct device *dev,
+					      const struct vfio_device_ops *ops,
+					      void *priv)
+{
+	struct mdev_sdk_kunit_priv_vdev *vp;
+
+	vp = vfio_alloc_device(mdev_sdk_kunit_priv_vdev, vdev, dev, ops);
+	if (IS_ERR(vp))
+		return ERR_CAST(vp);
+	vp->priv = priv;
+	return &vp->vdev;
+}
+
+/**
+ * mdev_sdk_kunit_vfio_priv - the @priv a vfio_device was allocated with
+ * @vdev: from mdev_sdk_kunit_vfio_alloc()
+ *
+ * Context: any.
+ * Return: @priv of mdev_sdk_kunit_vfio_alloc().
+ */
+void *mdev_sdk_kunit_vfio_priv(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct mdev_sdk_kunit_priv_vdev, vdev)->priv;
+}
+
+/**
+ * mdev_sdk_kunit_vfio_dev_init - a registered vfio_device on a new device
+ * @vd: zeroed; filled in as far as it got, for mdev_sdk_kunit_vfio_dev_exit()
+ * @ops: the test's callbacks
+ * @priv: for @ops, through mdev_sdk_kunit_vfio_priv()
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or the errno of the step that failed.
+ */
+int mdev_sdk_kunit_vfio_dev_init(struct mdev_sdk_kunit_vfio_dev *vd,
+				 const struct vfio_device_ops *ops, void *priv)
+{
+	struct device *dev;
+	struct vfio_device *vdev;
+	int ret;
+
+	dev = mdev_sdk_kunit_device_create();
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	vd->dev = dev;
+	vdev = mdev_sdk_kunit_vfio_alloc(dev, ops, priv);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+	vd->vdev = vdev;
+	ret = vfio_register_emulated_iommu_dev(vdev);
+	vd->registered = !ret;
+	return ret;
+}
+
+/**
+ * mdev_sdk_kunit_vfio_dev_exit - undo mdev_sdk_kunit_vfio_dev_init()
+ * @vd: from mdev_sdk_kunit_vfio_dev_init(), whether it succeeded or not
+ *
+ * Unregisters the vfio_device, drops it (its release callback runs here
+ * unless someone else still holds it) and destroys the device under it.
+ *
+ * Context: process context, may sleep.
+ */
+void mdev_sdk_kunit_vfio_dev_exit(struct mdev_sdk_kunit_vfio_dev *vd)
+{
+	mdev_sdk_kunit_vfio_dev_unregister(vd);
+	if (vd->vdev)
+		vfio_put_device(vd->vdev);
+	vd->vdev = NULL;
+	if (vd->dev)
+		mdev_sdk_kunit_device_destroy(vd->dev);
+	vd->dev = NULL;
+}
+
+/**
+ * mdev_sdk_kunit_vfio_dev_unregister - unregister the vfio_device if it is
+ * @vd: from mdev_sdk_kunit_vfio_dev_init()
+ *
+ * Context: process context; waits for the device's fds, asking for them
+ * through the request callback.
+ */
+void mdev_sdk_kunit_vfio_dev_unregister(struct mdev_sdk_kunit_vfio_dev *vd)
+{
+	if (vd->registered)
+		vfio_unregister_group_dev(vd->vdev);
+	vd->registered = false;
 }

@@ -3,8 +3,9 @@
  * mdev-sdk KUnit helpers shared by the suites in tests/kunit/: files of the
  * test kernel reached without a mounted root, racing kernel threads, mdev
  * parents driven through their real sysfs files and the suites' drivers
- * behind them, and a kernel thread that plays a user process (address
- * space, file table, ioctls) in front of the VFIO uAPI.
+ * behind them, vfio_devices with a test's callbacks, and a kernel thread
+ * that plays a user process (address space, file table, ioctls) in front
+ * of the VFIO uAPI.
  *
  * Only the KUnit build links these (see Kbuild); they reach into the
  * framework's private headers, which is why the suites are built in.
@@ -187,6 +188,10 @@ struct mdev_sdk_kunit_user {
 
 void mdev_sdk_kunit_user_start(struct mdev_sdk_kunit_user *user);
 int mdev_sdk_kunit_user_wait(struct mdev_sdk_kunit_user *user);
+int mdev_sdk_kunit_user_run(struct kunit *test,
+			    int (*fn)(struct mdev_sdk_kunit_user *user,
+				      void *data),
+			    void *data, unsigned long memlock_pages);
 int mdev_sdk_kunit_user_open(const char *dev_path);
 long mdev_sdk_kunit_user_ioctl(int fd, unsigned int cmd, unsigned long arg);
 long mdev_sdk_kunit_user_ioctl_buf(struct mdev_sdk_kunit_user *user, int fd,
@@ -206,6 +211,10 @@ struct mdev_sdk_kunit_vfio_fds {
 	int device;
 };
 
+int mdev_sdk_kunit_user_vfio_expect_open(struct mdev_sdk_kunit_user *user,
+					 struct vfio_device *vdev,
+					 unsigned long iommu,
+					 struct mdev_sdk_kunit_vfio_fds *fds);
 int mdev_sdk_kunit_user_vfio_open_group(struct mdev_sdk_kunit_user *user,
 					struct vfio_device *vdev,
 					unsigned long iommu,
@@ -216,6 +225,27 @@ int mdev_sdk_kunit_user_vfio_open(struct mdev_sdk_kunit_user *user,
 int mdev_sdk_kunit_user_get_device(struct mdev_sdk_kunit_user *user,
 				   struct vfio_device *vdev, int group_fd);
 void mdev_sdk_kunit_user_vfio_close(struct mdev_sdk_kunit_vfio_fds *fds);
+
+/**
+ * struct mdev_sdk_kunit_vfio_dev - a test's vfio_device, without an mdev
+ * @dev: the device it stands on, from mdev_sdk_kunit_device_create()
+ * @vdev: from mdev_sdk_kunit_vfio_alloc(), or NULL
+ * @registered: @vdev is registered as an emulated-IOMMU device
+ */
+struct mdev_sdk_kunit_vfio_dev {
+	struct device *dev;
+	struct vfio_device *vdev;
+	bool registered;
+};
+
+struct vfio_device *mdev_sdk_kunit_vfio_alloc(struct device *dev,
+					      const struct vfio_device_ops *ops,
+					      void *priv);
+void *mdev_sdk_kunit_vfio_priv(struct vfio_device *vdev);
+int mdev_sdk_kunit_vfio_dev_init(struct mdev_sdk_kunit_vfio_dev *vd,
+				 const struct vfio_device_ops *ops, void *priv);
+void mdev_sdk_kunit_vfio_dev_unregister(struct mdev_sdk_kunit_vfio_dev *vd);
+void mdev_sdk_kunit_vfio_dev_exit(struct mdev_sdk_kunit_vfio_dev *vd);
 
 int mdev_sdk_kunit_vdev_add(struct mdev_device *mdev, atomic_t *alive);
 void mdev_sdk_kunit_vdev_del(struct mdev_device *mdev);

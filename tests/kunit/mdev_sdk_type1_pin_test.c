@@ -32,25 +32,13 @@
 #define TP_PAGES	16
 #define TP_IOVA		0x100000ULL
 #define TP_SIZE		(TP_PAGES * PAGE_SIZE)
-
-struct tp_fixture;
-
-/**
- * struct tp_dev - the driver's state of the device under test
- * @vdev: the VFIO device
- * @fix: the test's fixture
- */
-struct tp_dev {
-	struct vfio_device vdev;
-	struct tp_fixture *fix;
-};
+#define TP_MAP_R	VFIO_DMA_MAP_FLAG_READ
+#define TP_MAP_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
 /**
  * struct tp_fixture - state of one test
  * @test: the test
- * @dev: the device @tdev stands on
- * @tdev: the VFIO device, registered while @registered
- * @registered: @tdev is registered
+ * @vd: the device under test, whose callbacks find the fixture as priv
  * @lock: guards @pins, as a driver's lock around its pin tracking
  * @pins: the driver's pins per page of [TP_IOVA, TP_IOVA + TP_SIZE)
  * @opens: open_device calls
@@ -70,9 +58,7 @@ struct tp_dev {
  */
 struct tp_fixture {
 	struct kunit *test;
-	struct device *dev;
-	struct tp_dev *tdev;
-	bool registered;
+	struct mdev_sdk_kunit_vfio_dev vd;
 	struct mutex lock; /* see above */
 	unsigned int pins[TP_PAGES];
 	atomic_t opens;
@@ -91,12 +77,12 @@ struct tp_fixture {
 
 static struct tp_fixture *tp_fixture_of(struct vfio_device *vdev)
 {
-	return container_of(vdev, struct tp_dev, vdev)->fix;
+	return mdev_sdk_kunit_vfio_priv(vdev);
 }
 
 static struct vfio_device *tp_vdev(struct tp_fixture *fix)
 {
-	return &fix->tdev->vdev;
+	return fix->vd.vdev;
 }
 
 /* Pin pages [first, first + npage) for the driver. */
@@ -236,30 +222,56 @@ static unsigned long tp_npinned(struct type1_iommu *iommu)
 	return n;
 }
 
-static unsigned long tp_locked(struct mdev_sdk_kunit_user *user)
+/**
+ * struct tp_user - a case's user process, as the case's body sees it
+ * @user: the thread playing the process
+ * @fix: the test's fixture
+ * @test: the test
+ * @body: what the case does once the device is open and memory mapped;
+ *	its return value is the process's
+ * @iommu_type: VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
+ * @map_flags: VFIO_DMA_MAP_FLAG_* of the mapping
+ * @fds: the device, its group and its container
+ * @vaddr: TP_SIZE of the process's memory, for the mapping at TP_IOVA
+ * @iommu: the backend's state, stable while the device is open
+ * @exit_holding: the body leaves every fd for the process's exit to close
+ */
+struct tp_user {
+	struct mdev_sdk_kunit_user *user;
+	struct tp_fixture *fix;
+	struct kunit *test;
+	int (*body)(struct tp_user *tu);
+	unsigned long iommu_type;
+	u32 map_flags;
+	struct mdev_sdk_kunit_vfio_fds fds;
+	unsigned long vaddr;
+	struct type1_iommu *iommu;
+	bool exit_holding;
+};
+
+static unsigned long tp_locked(struct tp_user *tu)
 {
-	return READ_ONCE(user->mm->locked_vm);
+	return READ_ONCE(tu->user->mm->locked_vm);
 }
 
-static int tp_map(struct mdev_sdk_kunit_user *user, int container,
-		  unsigned long vaddr, u64 size, u32 flags)
+/* Maps @tu->vaddr at TP_IOVA. */
+static int tp_map(struct tp_user *tu, u32 flags)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
 		.flags = flags,
-		.vaddr = vaddr,
+		.vaddr = tu->vaddr,
 		.iova = TP_IOVA,
-		.size = size,
+		.size = TP_SIZE,
 	};
 
-	return mdev_sdk_kunit_user_ioctl_buf(user, container,
+	return mdev_sdk_kunit_user_ioctl_buf(tu->user, tu->fds.container,
 					     VFIO_IOMMU_MAP_DMA, &map,
 					     sizeof(map));
 }
 
 /* Returns the ioctl's errno, or the bytes unmapped. */
-static s64 tp_unmap(struct mdev_sdk_kunit_user *user, int container,
-		    u64 iova, u64 size, u32 flags)
+static s64 tp_unmap(struct tp_user *tu, u64 iova, u64 size, u32 flags)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
@@ -269,7 +281,7 @@ static s64 tp_unmap(struct mdev_sdk_kunit_user *user, int container,
 	};
 	long ret;
 
-	ret = mdev_sdk_kunit_user_ioctl_buf(user, container,
+	ret = mdev_sdk_kunit_user_ioctl_buf(tu->user, tu->fds.container,
 					    VFIO_IOMMU_UNMAP_DMA, &unmap,
 					    sizeof(unmap));
 	return ret ? ret : unmap.size;
@@ -278,7 +290,6 @@ static s64 tp_unmap(struct mdev_sdk_kunit_user *user, int container,
 static int tp_init(struct kunit *test)
 {
 	struct tp_fixture *fix;
-	int ret;
 
 	fix = kunit_kzalloc(test, sizeof(*fix), GFP_KERNEL);
 	if (!fix)
@@ -290,23 +301,7 @@ static int tp_init(struct kunit *test)
 	init_completion(&fix->pinned);
 	init_completion(&fix->closing);
 	init_completion(&fix->close_go);
-
-	fix->dev = mdev_sdk_kunit_device_create();
-	if (IS_ERR(fix->dev)) {
-		ret = PTR_ERR(fix->dev);
-		fix->dev = NULL;
-		return ret;
-	}
-	fix->tdev = vfio_alloc_device(tp_dev, vdev, fix->dev, &tp_ops);
-	if (IS_ERR(fix->tdev)) {
-		ret = PTR_ERR(fix->tdev);
-		fix->tdev = NULL;
-		return ret;
-	}
-	fix->tdev->fix = fix;
-	ret = vfio_register_emulated_iommu_dev(&fix->tdev->vdev);
-	fix->registered = !ret;
-	return ret;
+	return mdev_sdk_kunit_vfio_dev_init(&fix->vd, &tp_ops, fix);
 }
 
 static void tp_exit(struct kunit *test)
@@ -315,30 +310,63 @@ static void tp_exit(struct kunit *test)
 
 	if (!fix)
 		return;
-	if (fix->registered)
-		vfio_unregister_group_dev(tp_vdev(fix));
-	if (fix->tdev)
-		vfio_put_device(tp_vdev(fix));
-	if (fix->dev)
-		mdev_sdk_kunit_device_destroy(fix->dev);
+	mdev_sdk_kunit_vfio_dev_exit(&fix->vd);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens),
 			atomic_read(&fix->closes));
 	mutex_destroy(&fix->lock);
 }
 
-static int tp_run_user(struct kunit *test,
-		       int (*fn)(struct mdev_sdk_kunit_user *, void *),
-		       unsigned long memlock_pages)
+/*
+ * The process of a case: it opens the device as QEMU would and maps memory
+ * before the case's body can pin, and closes what the body left open. A
+ * failed setup fails the case, which then has nothing to test.
+ */
+static int tp_user_main(struct mdev_sdk_kunit_user *user, void *data)
 {
-	struct mdev_sdk_kunit_user user = {
+	struct tp_user *tu = data;
+	int ret;
+
+	tu->user = user;
+	ret = mdev_sdk_kunit_user_vfio_expect_open(user, tp_vdev(tu->fix),
+						   tu->iommu_type, &tu->fds);
+	if (ret)
+		goto out_close;
+	tu->iommu = tp_iommu(tu->fix);
+	tu->vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	ret = tp_map(tu, tu->map_flags);
+	KUNIT_EXPECT_EQ(tu->test, ret, 0);
+	if (!ret)
+		ret = tu->body(tu);
+out_close:
+	if (!tu->exit_holding)
+		mdev_sdk_kunit_user_vfio_close(&tu->fds);
+	return ret;
+}
+
+/* Runs @body in a process of its own, which must see it through. */
+static void tp_run(struct kunit *test, int (*body)(struct tp_user *tu),
+		   unsigned long iommu_type, u32 map_flags,
+		   unsigned long memlock_pages)
+{
+	struct tp_user tu = {
+		.fix = test->priv,
 		.test = test,
-		.fn = fn,
-		.data = test->priv,
-		.memlock_pages = memlock_pages,
+		.body = body,
+		.iommu_type = iommu_type,
+		.map_flags = map_flags,
 	};
 
-	mdev_sdk_kunit_user_start(&user);
-	return mdev_sdk_kunit_user_wait(&user);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_run(test, tp_user_main, &tu,
+						      memlock_pages), 0);
+}
+
+/* The process is gone: it closed the device once, which dropped every pin. */
+static void tp_expect_closed(struct kunit *test)
+{
+	struct tp_fixture *fix = test->priv;
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
 }
 
 /**
@@ -360,41 +388,19 @@ static const struct tp_balance_param tp_balance_params[] = {
 	{ "4 pages three times", 4, 3 },
 };
 
-static void tp_balance_desc(const struct tp_balance_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
+MDEV_SDK_KUNIT_ARRAY_PARAM(tp_balance, tp_balance_params);
 
-KUNIT_ARRAY_PARAM(tp_balance, tp_balance_params, tp_balance_desc);
-
-static int tp_balance_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_balance_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
 	const struct tp_balance_param *param = test->param_value;
 	struct page *pages[TP_PAGES], *first[TP_PAGES];
-	struct mdev_sdk_kunit_vfio_fds fds;
-	struct type1_iommu *iommu;
-	unsigned long vaddr;
 	u32 magic = 0x6d646576, seen = 0;
 	void *kaddr;
 	int ret, t, i;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-	iommu = tp_iommu(fix);
-
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(vaddr));
-	ret = tp_map(user, fds.container, vaddr, TP_SIZE,
-		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-
+	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(tu->vaddr));
 	for (t = 0; t < param->times; t++) {
 		ret = tp_pin(fix, 0, param->npage, IOMMU_READ | IOMMU_WRITE,
 			     pages);
@@ -405,45 +411,38 @@ static int tp_balance_user(struct mdev_sdk_kunit_user *user, void *data)
 			KUNIT_EXPECT_PTR_EQ(test, pages[i], first[i]);
 		}
 		/* Each page is pinned and charged once, however often. */
-		KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), param->npage);
-		KUNIT_EXPECT_EQ(test, tp_npinned(iommu), param->npage);
-		KUNIT_EXPECT_EQ(test, tp_locked(user), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_npinned(tu->iommu), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_locked(tu), param->npage);
 	}
 
 	/* The pinned page is the user's memory. */
 	kaddr = kmap_local_page(first[0]);
 	memcpy(kaddr, &magic, sizeof(magic));
 	kunmap_local(kaddr);
-	KUNIT_EXPECT_EQ(test, copy_from_user(&seen, (void __user *)vaddr,
+	KUNIT_EXPECT_EQ(test, copy_from_user(&seen, (void __user *)tu->vaddr,
 					     sizeof(seen)), 0);
 	KUNIT_EXPECT_EQ(test, seen, magic);
 
 	for (t = 0; t < param->times; t++) {
-		KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), param->npage);
+		KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), param->npage);
 		tp_unpin(fix, 0, param->npage);
 	}
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_npinned(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_npinned(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	/* Nothing pinned, so nothing to ask the driver. */
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
-			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	return 0;
 }
 
 /* Pins and unpins balance: no page stays pinned, nothing stays charged. */
 static void pin_unpin_balance(struct kunit *test)
 {
-	struct tp_fixture *fix = test->priv;
-
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_balance_user, 0), 0);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+	tp_run(test, tp_balance_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
+	tp_expect_closed(test);
 }
 
 /**
@@ -464,12 +463,7 @@ static const struct tp_unmap_param tp_unmap_params[] = {
 	{ "unmap the range, racing pin", false, true },
 };
 
-static void tp_unmap_desc(const struct tp_unmap_param *param, char *desc)
-{
-	strscpy(desc, param->desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(tp_unmap, tp_unmap_params, tp_unmap_desc);
+MDEV_SDK_KUNIT_ARRAY_PARAM(tp_unmap, tp_unmap_params);
 
 /* Pins page 0 when told, from a thread other than the owner's. */
 static int tp_pinner(void *data)
@@ -485,37 +479,19 @@ static int tp_pinner(void *data)
 	return 0;
 }
 
-static int tp_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_unmap_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
 	const struct tp_unmap_param *param = test->param_value;
-	struct mdev_sdk_kunit_vfio_fds fds;
 	struct page *pages[TP_PAGES];
-	struct type1_iommu *iommu;
 	struct task_struct *pinner;
-	unsigned long vaddr;
 	s64 unmapped;
-	int ret;
-
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-	iommu = tp_iommu(fix);
-
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	ret = tp_map(user, fds.container, vaddr, TP_SIZE,
-		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
 
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 4, IOMMU_READ, pages), 4);
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 3, 1, IOMMU_WRITE, pages), 1);
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 4);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 4);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 4);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 4);
 
 	if (param->pin_in_unmap) {
 		fix->pin_in_unmap = true;
@@ -526,10 +502,9 @@ static int tp_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
 	}
 
 	if (param->all)
-		unmapped = tp_unmap(user, fds.container, 0, 0,
-				    VFIO_DMA_UNMAP_FLAG_ALL);
+		unmapped = tp_unmap(tu, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL);
 	else
-		unmapped = tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0);
+		unmapped = tp_unmap(tu, TP_IOVA, TP_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, unmapped, TP_SIZE);
 
 	if (param->pin_in_unmap) {
@@ -543,79 +518,68 @@ static int tp_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
 	KUNIT_EXPECT_EQ(test, fix->unmap_iova, TP_IOVA);
 	KUNIT_EXPECT_EQ(test, fix->unmap_len, TP_SIZE);
 	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	/* The mapping is gone with its pins. */
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 1, IOMMU_READ, pages), -EINVAL);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	return 0;
 }
 
 /* dma_unmap makes the driver unpin, and the unmap then completes. */
 static void dma_unmap_releases_pins(struct kunit *test)
 {
-	struct tp_fixture *fix = test->priv;
-
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_unmap_user, 0), 0);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
+	tp_run(test, tp_unmap_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
+	tp_expect_closed(test);
 }
 
+/* Its own process: the device is opened only halfway through. */
 static int tp_before_open_user(struct mdev_sdk_kunit_user *user, void *data)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct mdev_sdk_kunit_vfio_fds fds;
+	struct tp_user *tu = data;
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
 	struct page *pages[2];
-	unsigned long vaddr;
 	int ret;
 
+	tu->user = user;
 	ret = mdev_sdk_kunit_user_vfio_open_group(user, tp_vdev(fix),
-						  VFIO_TYPE1v2_IOMMU, &fds);
+						  VFIO_TYPE1v2_IOMMU, &tu->fds);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (ret)
 		goto out_close;
 
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
+	tu->vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_map(tu, TP_MAP_R), 0);
 	/* A device that is not open can neither pin nor be told to unpin. */
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 1, IOMMU_READ, pages), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
-			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
 	/* Unmapping what is not mapped removes nothing and is no error. */
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
-			0);
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, 0, 0,
-				       VFIO_DMA_UNMAP_FLAG_ALL), 0);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), 0);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
 
 	/* Now open it, pin, and close it with the pins held. */
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
-	ret = mdev_sdk_kunit_user_get_device(user, tp_vdev(fix), fds.group);
+	KUNIT_EXPECT_EQ(test, tp_map(tu, TP_MAP_R), 0);
+	ret = mdev_sdk_kunit_user_get_device(user, tp_vdev(fix), tu->fds.group);
 	KUNIT_EXPECT_GE(test, ret, 0);
 	if (ret < 0)
 		goto out_close;
-	fds.device = ret;
+	tu->fds.device = ret;
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
-	mdev_sdk_kunit_user_close(fds.device);
-	fds.device = -1;
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 2);
+	mdev_sdk_kunit_user_close(tu->fds.device);
+	tu->fds.device = -1;
 	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	/* Closed again: the unmap no longer reaches the driver. */
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
-			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 0);
 	ret = 0;
 out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
+	mdev_sdk_kunit_user_vfio_close(&tu->fds);
 	return ret;
 }
 
@@ -623,87 +587,56 @@ out_close:
 static void dma_unmap_before_open(struct kunit *test)
 {
 	struct tp_fixture *fix = test->priv;
+	struct tp_user tu = { .fix = fix, .test = test };
 
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_before_open_user, 0), 0);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_run(test, tp_before_open_user,
+						      &tu, 0), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
 }
 
-static int tp_rlimit_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_rlimit_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct mdev_sdk_kunit_vfio_fds fds;
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
 	struct page *pages[4] = {};
-	struct type1_iommu *iommu;
-	unsigned long vaddr;
-	int ret, i;
-
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-	iommu = tp_iommu(fix);
-
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
+	int i;
 
 	/* Three pages over a limit of two: all or nothing. */
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 3, IOMMU_READ, pages), -ENOMEM);
 	for (i = 0; i < 3; i++)
 		KUNIT_EXPECT_NULL(test, pages[i]);
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 2);
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 1, IOMMU_READ, pages), -ENOMEM);
 	/* Pinning a pinned page again charges nothing. */
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 1, 1, IOMMU_READ, pages), 1);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 2);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 2);
 
 	tp_unpin(fix, 1, 1);
 	tp_unpin(fix, 0, 2);
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 2, IOMMU_READ, pages), 2);
 	tp_unpin(fix, 2, 2);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	return 0;
 }
 
 /* Without CAP_IPC_LOCK, pins are bounded by RLIMIT_MEMLOCK. */
 static void rlimit_memlock(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_rlimit_user, 2), 0);
+	tp_run(test, tp_rlimit_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 2);
 }
 
-static int tp_bad_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_bad_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct vfio_device *vdev = tp_vdev(fix);
-	struct mdev_sdk_kunit_vfio_fds fds;
+	struct vfio_device *vdev = tp_vdev(tu->fix);
+	struct kunit *test = tu->test;
 	struct page *pages[1];
-	struct type1_iommu *iommu;
-	unsigned long vaddr;
-	int ret;
-
-	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
-					    &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-	iommu = tp_iommu(fix);
-
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
 
 	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, TP_IOVA + TP_SIZE, 1,
 					     IOMMU_READ, pages), -EINVAL);
@@ -719,80 +652,47 @@ static int tp_bad_user(struct mdev_sdk_kunit_user *user, void *data)
 	/* A mapping that would cross the end of the IOVA space. */
 	KUNIT_EXPECT_EQ(test, vfio_pin_pages(vdev, U64_MAX & PAGE_MASK, 2,
 					     IOMMU_READ, pages), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tp_backend_pins(iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
+	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	/* Unmaps that would split the v2 mapping are refused. */
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, PAGE_SIZE,
-				       0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container,
-				       TP_IOVA + PAGE_SIZE, TP_SIZE, 0),
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, PAGE_SIZE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA + PAGE_SIZE, TP_SIZE, 0),
 			-EINVAL);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	return 0;
 }
 
 /* Bad pin requests are refused and leave nothing pinned or charged. */
 static void bad_pins_refused(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_bad_user, 0), 0);
+	tp_run(test, tp_bad_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
 }
 
-static int tp_v1_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_v1_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct mdev_sdk_kunit_vfio_fds fds;
+	struct kunit *test = tu->test;
 	struct page *pages[1];
-	unsigned long vaddr;
-	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 1, IOMMU_READ, pages), -EACCES);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
-	KUNIT_EXPECT_EQ(test, tp_unmap(user, fds.container, TP_IOVA, TP_SIZE, 0),
-			TP_SIZE);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	KUNIT_EXPECT_EQ(test, tp_pin(tu->fix, 0, 1, IOMMU_READ, pages),
+			-EACCES);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
+	return 0;
 }
 
 /* A Type1 (v1) container does not pin, as upstream. */
 static void v1_container_refuses_pins(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_v1_user, 0), 0);
+	tp_run(test, tp_v1_user, VFIO_TYPE1_IOMMU, TP_MAP_R, 0);
 }
 
-static int tp_exit_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_exit_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct mdev_sdk_kunit_vfio_fds fds;
 	struct page *pages[4];
-	unsigned long vaddr;
-	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		return ret;
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ |
-				     VFIO_DMA_MAP_FLAG_WRITE), 0);
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 4, IOMMU_WRITE, pages), 4);
+	KUNIT_EXPECT_EQ(tu->test, tp_pin(tu->fix, 0, 4, IOMMU_WRITE, pages), 4);
 	/* Exits with the mapping, the pins and every fd still held. */
+	tu->exit_holding = true;
 	return 0;
 }
 
@@ -805,9 +705,8 @@ static void process_exit_with_pins(struct kunit *test)
 {
 	struct tp_fixture *fix = test->priv;
 
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_exit_user, 0), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	tp_run(test, tp_exit_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
+	tp_expect_closed(test);
 	KUNIT_EXPECT_NULL(test, tp_vdev(fix)->group->container);
 }
 
@@ -862,32 +761,23 @@ static int tp_unmapper_thread(void *data)
 	return 0;
 }
 
-static int tp_close_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
+static int tp_close_unmap_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = data;
-	struct kunit *test = fix->test;
-	struct tp_unmapper um = { .fix = fix, .mm = user->mm };
-	struct mdev_sdk_kunit_vfio_fds fds;
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
+	struct tp_unmapper um = { .fix = fix, .mm = tu->user->mm };
 	struct page *pages[2];
 	struct task_struct *task;
-	unsigned long vaddr;
-	int ret;
 
 	init_completion(&um.done);
-	ret = mdev_sdk_kunit_user_vfio_open(user, tp_vdev(fix),
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
-	if (ret)
-		goto out_close;
-
-	vaddr = mdev_sdk_kunit_user_mmap(TP_SIZE + PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_map(user, fds.container, vaddr, TP_SIZE,
-				     VFIO_DMA_MAP_FLAG_READ), 0);
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
 
-	/* The other thread unmaps while this one is in close_device. */
-	um.uaddr = vaddr + TP_SIZE;
-	um.container = fget(fds.container);
+	/*
+	 * The other thread unmaps while this one is in close_device, with
+	 * its ioctl argument in a page of its own: the scratch page is ours.
+	 */
+	um.uaddr = mdev_sdk_kunit_user_mmap(PAGE_SIZE);
+	um.container = fget(tu->fds.container);
 	mmget(um.mm);
 	fix->hold_close = true;
 	task = kthread_run(tp_unmapper_thread, &um, "mdev_sdk_unmapper");
@@ -896,8 +786,8 @@ static int tp_close_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
 		complete(&fix->close_go);
 		complete(&um.done);
 	}
-	mdev_sdk_kunit_user_close(fds.device);
-	fds.device = -1;
+	mdev_sdk_kunit_user_close(tu->fds.device);
+	tu->fds.device = -1;
 	wait_for_completion(&um.done);
 	mmput(um.mm);
 	fput(um.container);
@@ -908,21 +798,15 @@ static int tp_close_unmap_user(struct mdev_sdk_kunit_user *user, void *data)
 	 */
 	KUNIT_EXPECT_EQ(test, um.ret, TP_SIZE);
 	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(user), 0);
-	ret = 0;
-out_close:
-	mdev_sdk_kunit_user_vfio_close(&fds);
-	return ret;
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	return 0;
 }
 
 /* An unmap from one thread while another closes the device. */
 static void unmap_during_close(struct kunit *test)
 {
-	struct tp_fixture *fix = test->priv;
-
-	KUNIT_EXPECT_EQ(test, tp_run_user(test, tp_close_unmap_user, 0), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	tp_run(test, tp_close_unmap_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
+	tp_expect_closed(test);
 }
 
 static struct kunit_case mdev_sdk_type1_pin_cases[] = {

@@ -22,24 +22,10 @@
 #define LT_MAX_FDS	3
 #define LT_OPEN_LOOPS	64
 
-struct lt_fixture;
-
-/**
- * struct lt_dev - the driver's state of the device under test
- * @vdev: the VFIO device
- * @fix: the test's fixture
- */
-struct lt_dev {
-	struct vfio_device vdev;
-	struct lt_fixture *fix;
-};
-
 /**
  * struct lt_fixture - state of one test
  * @test: the test
- * @dev: the device @ldev stands on
- * @ldev: the VFIO device, registered while @registered
- * @registered: @ldev is registered
+ * @vd: the device under test, whose callbacks find the fixture as priv
  * @open_err: what open_device returns
  * @opens: open_device calls
  * @closes: close_device calls
@@ -54,9 +40,7 @@ struct lt_dev {
  */
 struct lt_fixture {
 	struct kunit *test;
-	struct device *dev;
-	struct lt_dev *ldev;
-	bool registered;
+	struct mdev_sdk_kunit_vfio_dev vd;
 	int open_err;
 	atomic_t opens;
 	atomic_t closes;
@@ -72,7 +56,12 @@ struct lt_fixture {
 
 static struct lt_fixture *lt_fixture_of(struct vfio_device *vdev)
 {
-	return container_of(vdev, struct lt_dev, vdev)->fix;
+	return mdev_sdk_kunit_vfio_priv(vdev);
+}
+
+static struct vfio_device *lt_vdev(struct lt_fixture *fix)
+{
+	return fix->vd.vdev;
 }
 
 static void lt_release(struct vfio_device *vdev)
@@ -120,7 +109,6 @@ static const struct vfio_device_ops lt_ops = {
 static int lt_init(struct kunit *test)
 {
 	struct lt_fixture *fix;
-	int ret;
 
 	fix = kunit_kzalloc(test, sizeof(*fix), GFP_KERNEL);
 	if (!fix)
@@ -130,55 +118,76 @@ static int lt_init(struct kunit *test)
 	fix->fds = 1;
 	init_completion(&fix->opened);
 	init_completion(&fix->close_one);
-
-	fix->dev = mdev_sdk_kunit_device_create();
-	if (IS_ERR(fix->dev)) {
-		ret = PTR_ERR(fix->dev);
-		fix->dev = NULL;
-		return ret;
-	}
-	fix->ldev = vfio_alloc_device(lt_dev, vdev, fix->dev, &lt_ops);
-	if (IS_ERR(fix->ldev)) {
-		ret = PTR_ERR(fix->ldev);
-		fix->ldev = NULL;
-		return ret;
-	}
-	fix->ldev->fix = fix;
-	ret = vfio_register_emulated_iommu_dev(&fix->ldev->vdev);
-	fix->registered = !ret;
-	return ret;
+	return mdev_sdk_kunit_vfio_dev_init(&fix->vd, &lt_ops, fix);
 }
 
 static void lt_unregister(struct lt_fixture *fix)
 {
-	vfio_unregister_group_dev(&fix->ldev->vdev);
+	mdev_sdk_kunit_vfio_dev_unregister(&fix->vd);
 	atomic_set(&fix->unregistered, 1);
-	fix->registered = false;
 }
 
 static void lt_exit(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
+	bool allocated;
 
 	if (!fix)
 		return;
-	if (fix->registered)
+	if (fix->vd.registered)
 		lt_unregister(fix);
-	if (fix->ldev) {
-		vfio_put_device(&fix->ldev->vdev);
+	allocated = fix->vd.vdev;
+	mdev_sdk_kunit_vfio_dev_exit(&fix->vd);
+	if (allocated)
 		KUNIT_EXPECT_EQ(test, atomic_read(&fix->released), 1);
-	}
-	if (fix->dev)
-		mdev_sdk_kunit_device_destroy(fix->dev);
 }
 
+/*
+ * Starts a process doing @fn, which completes fix->opened once it holds
+ * what the case needs, and waits for that.
+ */
 static void lt_start_user(struct kunit *test, struct mdev_sdk_kunit_user *user,
 			  int (*fn)(struct mdev_sdk_kunit_user *, void *))
 {
+	struct lt_fixture *fix = test->priv;
+
 	user->test = test;
 	user->fn = fn;
-	user->data = test->priv;
+	user->data = fix;
 	mdev_sdk_kunit_user_start(user);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&fix->opened,
+							  MDEV_SDK_KUNIT_WAIT),
+			0);
+}
+
+/* Plays a process that does @fn and exits; it must see @fn through. */
+static void lt_run_user(struct kunit *test,
+			int (*fn)(struct mdev_sdk_kunit_user *, void *))
+{
+	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_run(test, fn, test->priv, 0),
+			0);
+}
+
+/* Opens the device as QEMU does, for the cases that need it to work. */
+static int lt_user_open(struct mdev_sdk_kunit_user *user,
+			struct mdev_sdk_kunit_vfio_fds *fds)
+{
+	return mdev_sdk_kunit_user_vfio_expect_open(user, lt_vdev(user->data),
+						    VFIO_TYPE1v2_IOMMU, fds);
+}
+
+/* Has the open device opened again, into fd[1] to fd[fix->fds - 1]. */
+static void lt_user_open_more(struct mdev_sdk_kunit_user *user, int group_fd,
+			      int fd[LT_MAX_FDS])
+{
+	struct lt_fixture *fix = user->data;
+	unsigned int i;
+
+	for (i = 1; i < fix->fds; i++) {
+		fd[i] = mdev_sdk_kunit_user_get_device(user, lt_vdev(fix),
+						       group_fd);
+		KUNIT_EXPECT_GE(fix->test, fd[i], 0);
+	}
 }
 
 static const int lt_fds_param[] = { 1, 2, LT_MAX_FDS };
@@ -194,23 +203,18 @@ static int lt_open_close_user(struct mdev_sdk_kunit_user *user, void *data)
 {
 	struct lt_fixture *fix = data;
 	struct kunit *test = fix->test;
-	struct vfio_device *vdev = &fix->ldev->vdev;
+	struct vfio_device *vdev = lt_vdev(fix);
 	struct mdev_sdk_kunit_vfio_fds fds;
 	int extra[LT_MAX_FDS];
 	unsigned int i;
 	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
-					    &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = lt_user_open(user, &fds);
 	if (ret)
 		goto out_close;
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
 
-	for (i = 1; i < fix->fds; i++) {
-		extra[i] = mdev_sdk_kunit_user_get_device(user, vdev, fds.group);
-		KUNIT_EXPECT_GE(test, extra[i], 0);
-	}
+	lt_user_open_more(user, fds.group, extra);
 	/* One open_device for all the fds. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(vdev->open_count), fix->fds);
@@ -242,18 +246,16 @@ out_close:
 static void open_close_pair(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
-	struct mdev_sdk_kunit_user user = {};
 
 	fix->fds = *(const int *)test->param_value;
-	lt_start_user(test, &user, lt_open_close_user);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
+	lt_run_user(test, lt_open_close_user);
 
 	lt_unregister(fix);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->nrequests), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens),
 			atomic_read(&fix->closes));
 	/* The group and container went away with the fds. */
-	KUNIT_EXPECT_NULL(test, fix->ldev->vdev.group);
+	KUNIT_EXPECT_NULL(test, lt_vdev(fix)->group);
 }
 
 /*
@@ -264,15 +266,12 @@ static int lt_hold_user(struct mdev_sdk_kunit_user *user, void *data)
 {
 	struct lt_fixture *fix = data;
 	struct kunit *test = fix->test;
-	struct vfio_device *vdev = &fix->ldev->vdev;
 	struct mdev_sdk_kunit_vfio_fds fds;
 	int fd[LT_MAX_FDS];
 	unsigned int i;
 	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
-					    &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = lt_user_open(user, &fds);
 	if (ret) {
 		mdev_sdk_kunit_user_vfio_close(&fds);
 		complete(&fix->opened);
@@ -280,10 +279,7 @@ static int lt_hold_user(struct mdev_sdk_kunit_user *user, void *data)
 	}
 	fd[0] = fds.device;
 	fds.device = -1;
-	for (i = 1; i < fix->fds; i++) {
-		fd[i] = mdev_sdk_kunit_user_get_device(user, vdev, fds.group);
-		KUNIT_EXPECT_GE(test, fd[i], 0);
-	}
+	lt_user_open_more(user, fds.group, fd);
 	complete(&fix->opened);
 
 	for (i = 0; i < fix->fds; i++) {
@@ -308,9 +304,6 @@ static void lt_unregister_while_held(struct kunit *test, unsigned int fds)
 
 	fix->fds = fds;
 	lt_start_user(test, &user, lt_hold_user);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&fix->opened,
-							  MDEV_SDK_KUNIT_WAIT),
-			0);
 
 	lt_unregister(fix);
 	/* close_device has run by the time unregistration returns. */
@@ -359,11 +352,11 @@ static int lt_open_fail_user(struct mdev_sdk_kunit_user *user, void *data)
 	struct mdev_sdk_kunit_vfio_fds fds;
 	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, &fix->ldev->vdev,
+	ret = mdev_sdk_kunit_user_vfio_open(user, lt_vdev(fix),
 					    VFIO_TYPE1v2_IOMMU, &fds);
 	KUNIT_EXPECT_EQ(test, ret, -EIO);
 	KUNIT_EXPECT_EQ(test, fds.device, -1);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(fix->ldev->vdev.open_count), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lt_vdev(fix)->open_count), 0);
 	mdev_sdk_kunit_user_vfio_close(&fds);
 	return 0;
 }
@@ -372,11 +365,9 @@ static int lt_open_fail_user(struct mdev_sdk_kunit_user *user, void *data)
 static void open_device_fails(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
-	struct mdev_sdk_kunit_user user = {};
 
 	fix->open_err = -EIO;
-	lt_start_user(test, &user, lt_open_fail_user);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
+	lt_run_user(test, lt_open_fail_user);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 0);
 
@@ -388,16 +379,14 @@ static int lt_group_first_user(struct mdev_sdk_kunit_user *user, void *data)
 {
 	struct lt_fixture *fix = data;
 	struct kunit *test = fix->test;
-	struct vfio_device *vdev = &fix->ldev->vdev;
+	struct vfio_device *vdev = lt_vdev(fix);
 	struct mdev_sdk_kunit_vfio_fds fds;
 	struct vfio_group *group = vdev->group;
 	struct vfio_container *container;
 	struct file *file;
 	int ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
-					    &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = lt_user_open(user, &fds);
 	if (ret) {
 		mdev_sdk_kunit_user_vfio_close(&fds);
 		return ret;
@@ -430,38 +419,29 @@ static int lt_group_first_user(struct mdev_sdk_kunit_user *user, void *data)
 static void device_fd_outlives_group_fd(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
-	struct mdev_sdk_kunit_user user = {};
 
-	lt_start_user(test, &user, lt_group_first_user);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
+	lt_run_user(test, lt_group_first_user);
 	lt_unregister(fix);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->nrequests), 0);
 }
 
 static int lt_exit_user(struct mdev_sdk_kunit_user *user, void *data)
 {
-	struct lt_fixture *fix = data;
 	struct mdev_sdk_kunit_vfio_fds fds;
-	int ret;
 
 	/* Exits holding everything, as a killed QEMU would. */
-	ret = mdev_sdk_kunit_user_vfio_open(user, &fix->ldev->vdev,
-					    VFIO_TYPE1v2_IOMMU, &fds);
-	KUNIT_EXPECT_EQ(fix->test, ret, 0);
-	return ret;
+	return lt_user_open(user, &fds);
 }
 
 /* A process that exits with the device open closes it on the way out. */
 static void process_exit_closes_device(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
-	struct mdev_sdk_kunit_user user = {};
 
-	lt_start_user(test, &user, lt_exit_user);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
+	lt_run_user(test, lt_exit_user);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->closes), 1);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(fix->ldev->vdev.open_count), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lt_vdev(fix)->open_count), 0);
 
 	lt_unregister(fix);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->nrequests), 0);
@@ -471,14 +451,12 @@ static int lt_reopen_user(struct mdev_sdk_kunit_user *user, void *data)
 {
 	struct lt_fixture *fix = data;
 	struct kunit *test = fix->test;
-	struct vfio_device *vdev = &fix->ldev->vdev;
+	struct vfio_device *vdev = lt_vdev(fix);
 	struct mdev_sdk_kunit_vfio_fds fds;
 	unsigned int i, opened = 0;
 	int ret, fd;
 
-	ret = mdev_sdk_kunit_user_vfio_open(user, vdev, VFIO_TYPE1v2_IOMMU,
-					    &fds);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	ret = lt_user_open(user, &fds);
 	if (!ret)
 		opened++;
 	mdev_sdk_kunit_user_close(fds.device);
@@ -507,15 +485,12 @@ static void open_races_unregister(struct kunit *test)
 	struct mdev_sdk_kunit_user user = {};
 
 	lt_start_user(test, &user, lt_reopen_user);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&fix->opened,
-							  MDEV_SDK_KUNIT_WAIT),
-			0);
 	lt_unregister(fix);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->late_close), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens),
 			atomic_read(&fix->closes));
-	KUNIT_EXPECT_EQ(test, READ_ONCE(fix->ldev->vdev.open_count), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(lt_vdev(fix)->open_count), 0);
 }
 
 static int lt_dead_group_user(struct mdev_sdk_kunit_user *user, void *data)
@@ -531,7 +506,7 @@ static int lt_dead_group_user(struct mdev_sdk_kunit_user *user, void *data)
 	struct mdev_sdk_kunit_vfio_fds fds;
 	long ret;
 
-	ret = mdev_sdk_kunit_user_vfio_open_group(user, &fix->ldev->vdev,
+	ret = mdev_sdk_kunit_user_vfio_open_group(user, lt_vdev(fix),
 						  VFIO_TYPE1v2_IOMMU, &fds);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	complete(&fix->opened);
@@ -549,7 +524,7 @@ static int lt_dead_group_user(struct mdev_sdk_kunit_user *user, void *data)
 							    sizeof(status)),
 			-ENODEV);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_get_device(user,
-							     &fix->ldev->vdev,
+							     lt_vdev(fix),
 							     fds.group),
 			-ENODEV);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_ioctl(fds.group,
@@ -576,27 +551,23 @@ static void group_fd_outlives_device(struct kunit *test)
 {
 	struct lt_fixture *fix = test->priv;
 	struct mdev_sdk_kunit_user user = {};
-	struct lt_dev *again;
+	struct vfio_device *again;
 
 	lt_start_user(test, &user, lt_dead_group_user);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&fix->opened,
-							  MDEV_SDK_KUNIT_WAIT),
-			0);
 	lt_unregister(fix);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->nrequests), 0);
 
 	/* A new registration on the same device, with a group of its own. */
-	again = vfio_alloc_device(lt_dev, vdev, fix->dev, &lt_ops);
+	again = mdev_sdk_kunit_vfio_alloc(fix->vd.dev, &lt_ops, fix);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
-	again->fix = fix;
-	KUNIT_EXPECT_EQ(test, vfio_register_emulated_iommu_dev(&again->vdev), 0);
+	KUNIT_EXPECT_EQ(test, vfio_register_emulated_iommu_dev(again), 0);
 
 	complete(&fix->close_one);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_wait(&user), 0);
 
-	if (again->vdev.group)
-		vfio_unregister_group_dev(&again->vdev);
-	vfio_put_device(&again->vdev);
+	if (again->group)
+		vfio_unregister_group_dev(again);
+	vfio_put_device(again);
 	/* Released once; lt_exit() counts the fixture's own device. */
 	KUNIT_EXPECT_EQ(test, atomic_dec_return(&fix->released), 0);
 }
