@@ -450,13 +450,11 @@ static bool errno_in(int err, const int *ok, size_t n)
 static void fuzz_create(const char *parent, const char *type)
 {
 	static const int ok[] = { EINVAL, EEXIST, EUSERS };
-	char path[PATH_MAX + 2 * NAME_MAX + 64], s[80], uuid[UUID_STR_LEN];
+	char s[80], uuid[UUID_STR_LEN];
 	int ret;
 
 	rnd_string(s, sizeof(s));
-	snprintf(path, sizeof(path), "%s/%s/mdev_supported_types/%s/create",
-		 MDEV_CLASS, parent, type);
-	ret = sysfs_write(path, s);
+	ret = mdev_create_on(parent, type, s);
 	tried++;
 	if (!ret) {
 		/* It was a well-formed UUID: take the device away again. */
@@ -532,12 +530,8 @@ static int type_list(const char *parent, char types[MAX_TYPES][NAME_MAX + 1],
 
 static int create_on(const char *parent, const char *type, char *uuid)
 {
-	char path[PATH_MAX + 2 * NAME_MAX + 64];
-
 	uuid_random(uuid);
-	snprintf(path, sizeof(path), "%s/%s/mdev_supported_types/%s/create",
-		 MDEV_CLASS, parent, type);
-	return sysfs_write(path, uuid);
+	return mdev_create_on(parent, type, uuid);
 }
 
 /* A normal open, map, (pin and unpin on the fixture), unmap, close. */

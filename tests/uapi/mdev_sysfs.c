@@ -226,15 +226,15 @@ static void test_types(void)
 
 static void test_create_errors(const char *existing)
 {
-	char path[PATH_MAX], upper[UUID_STR_LEN];
+	char upper[UUID_STR_LEN];
 	unsigned int i;
 
-	type_path(path, sizeof(path), MFIX_BASIC, "create");
 	t_expect_ret("sysfs.create_malformed_uuid",
-		     sysfs_write(path, "not-a-uuid-at-all-but-36-chars-long!"),
-		  EINVAL);
-	t_expect_ret("sysfs.create_short_uuid", sysfs_write(path, "1234"), EINVAL);
-	t_expect_ret("sysfs.create_empty", sysfs_write(path, "\n"), EINVAL);
+		     mdev_create(MFIX_BASIC, "not-a-uuid-at-all-but-36-chars-long!"),
+		     EINVAL);
+	t_expect_ret("sysfs.create_short_uuid", mdev_create(MFIX_BASIC, "1234"),
+		     EINVAL);
+	t_expect_ret("sysfs.create_empty", mdev_create(MFIX_BASIC, "\n"), EINVAL);
 	t_expect_ret("sysfs.create_duplicate_uuid",
 		     mdev_create(MFIX_BASIC, existing), EEXIST);
 	t_expect_ret("sysfs.create_duplicate_uuid_other_type",
@@ -383,8 +383,7 @@ int main(void)
 	/* echo(1) appends a newline; the kernel must accept it. */
 	uuid_random(uuid);
 	snprintf(line, sizeof(line), "%s\n", uuid);
-	type_path(path, sizeof(path), MFIX_BASIC, "create");
-	if (!t_expect_ret("sysfs.create", sysfs_write(path, line), 0))
+	if (!t_expect_ret("sysfs.create", mdev_create(MFIX_BASIC, line), 0))
 		return t_exit_status();
 	if (uev >= 0)
 		t_check(uevent_wait(uev, "add", uuid, 3000),
