@@ -4,7 +4,11 @@
  * VFIO/mdev user ABI. bench/guest runs it once per stack per round; it
  * needs mtty (upstream's or ours) and mdev_bench loaded.
  *
- *   vfio_bench [--quick]
+ *   vfio_bench [--quick] [--only NAME] [--batches N]
+ *
+ * --only runs just the figures whose names start with NAME, and --batches
+ * repeats each of them N times (default 5): together they keep one path
+ * busy for as long as a profile needs (bench/profile).
  *
  * Every figure is printed as "M <name> <ns per operation>", so a smaller
  * number is always better and ours/upstream ratios read the same way for
@@ -41,6 +45,12 @@
 static const int map_counts[] = { 1000, 10000, 65000 };
 static int batches = 5;
 static int scale = 1;	/* divides every operation count under --quick */
+static const char *only;	/* prefix of the figures to run, or NULL */
+
+static bool wanted(const char *name)
+{
+	return !only || !strncmp(name, only, strlen(only));
+}
 
 static __u64 now_ns(void)
 {
@@ -96,6 +106,8 @@ static void run_op_floor(const struct bench_op *op, const struct bench_op *floor
 	int b, n = op->ops / scale;
 	char name[64];
 
+	if (!wanted(op->name))
+		return;
 	run_batch(op, n / 10 + 1);	/* warm caches and lookups */
 	for (b = 0; b < batches; b++) {
 		if (floor) {
@@ -171,6 +183,8 @@ static void bench_irq(struct irq_bench *ib)
 	int b, i, n = 2000 / scale;
 	double best = 0;
 
+	if (!wanted("irq_latency"))
+		return;
 	for (b = 0; b < batches; b++) {
 		__u64 sum = 0, count;
 		__u8 rx;
@@ -244,6 +258,8 @@ static void bench_map_n(struct map_bench *mb, int n)
 	char name[32];
 	int b, i;
 
+	if (!wanted("map_n") && !wanted("unmap_n"))
+		return;
 	for (b = 0; b < (batches + 1) / 2; b++) {
 		__u64 t0 = now_ns(), t1;
 		double m, u;
@@ -397,6 +413,9 @@ static void bench_pin(void)
 		double best = 0;
 		char name[32];
 
+		snprintf(name, sizeof(name), "pin_page_x%u", pin.npage);
+		if (!wanted(name))
+			continue;
 		for (b = 0; b < batches; b++) {
 			pin.iova = IOVA_BASE;
 			pin.iters = (pin.npage == 1 ? 20000 : 100) / scale;
@@ -405,7 +424,6 @@ static void bench_pin(void)
 			if (!b || (double)pin.ns / pin.iters / pin.npage < best)
 				best = (double)pin.ns / pin.iters / pin.npage;
 		}
-		snprintf(name, sizeof(name), "pin_page_x%u", pin.npage);
 		report(name, best);
 	}
 	vt_dma_unmap(h.container, IOVA_BASE, len, 0, NULL);
@@ -427,6 +445,8 @@ static void bench_scaling(int n)
 	__u64 t0, t1;
 	int i, ret;
 
+	if (!wanted("create_n") && !wanted("remove_n"))
+		return;
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
 		snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
@@ -453,9 +473,22 @@ static void bench_scaling(int n)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--quick")) {
-		scale = 10;
-		batches = 2;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			scale = 10;
+			batches = 2;
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
+		} else if (!strcmp(argv[i], "--batches") && i + 1 < argc &&
+			   atoi(argv[i + 1]) > 0) {
+			batches = atoi(argv[++i]);
+		} else {
+			fprintf(stderr,
+				"usage: vfio_bench [--quick] [--only NAME] [--batches N]\n");
+			return 2;
+		}
 	}
 	zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
 	if (zero_fd < 0)
