@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -21,6 +22,8 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -254,20 +257,26 @@ static unsigned long tp_locked(struct tp_user *tu)
 	return READ_ONCE(tu->user->mm->locked_vm);
 }
 
-/* Maps @tu->vaddr at TP_IOVA. */
-static int tp_map(struct tp_user *tu, u32 flags)
+/* Maps @tu->vaddr at @iova. */
+static int tp_map_at(struct tp_user *tu, u64 iova, u32 flags)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
 		.flags = flags,
 		.vaddr = tu->vaddr,
-		.iova = TP_IOVA,
+		.iova = iova,
 		.size = TP_SIZE,
 	};
 
 	return mdev_sdk_kunit_user_ioctl_buf(tu->user, tu->fds.container,
 					     VFIO_IOMMU_MAP_DMA, &map,
 					     sizeof(map));
+}
+
+/* Maps @tu->vaddr at TP_IOVA. */
+static int tp_map(struct tp_user *tu, u32 flags)
+{
+	return tp_map_at(tu, TP_IOVA, flags);
 }
 
 /* Returns the ioctl's errno, or the bytes unmapped. */
@@ -696,6 +705,83 @@ static int tp_exit_user(struct tp_user *tu)
 	return 0;
 }
 
+static struct type1_owner *tp_owner_at(struct tp_user *tu, u64 iova)
+{
+	struct type1_owner *owner = NULL;
+	struct type1_dma *dma;
+
+	mutex_lock(&tu->iommu->lock);
+	dma = type1_dma_find(tu->iommu, iova);
+	if (dma)
+		owner = dma->owner;
+	mutex_unlock(&tu->iommu->lock);
+	return owner;
+}
+
+static int tp_owner_user(struct tp_user *tu)
+{
+	struct kunit *test = tu->test;
+	struct type1_owner *first, *third;
+	struct page *pages[1];
+	struct cred *cred;
+
+	/*
+	 * Same process, same credentials: one record, counted per mapping.
+	 * This runs in the process's thread: expectations only, no asserts.
+	 */
+	KUNIT_EXPECT_EQ(test, tp_map_at(tu, TP_IOVA + TP_SIZE, TP_MAP_R), 0);
+	first = tp_owner_at(tu, TP_IOVA);
+	KUNIT_EXPECT_NOT_NULL(test, first);
+	if (!first)
+		return -EINVAL;
+	KUNIT_EXPECT_PTR_EQ(test, tp_owner_at(tu, TP_IOVA + TP_SIZE), first);
+	KUNIT_EXPECT_EQ(test, refcount_read(&first->ref), 3);
+	KUNIT_EXPECT_TRUE(test, first->lock_cap);
+
+	/* New credentials without CAP_IPC_LOCK, and no memlock to spare. */
+	cred = prepare_creds();
+	KUNIT_EXPECT_NOT_NULL(test, cred);
+	if (!cred)
+		return -ENOMEM;
+	cap_lower(cred->cap_effective, CAP_IPC_LOCK);
+	commit_creds(cred);
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_MEMLOCK].rlim_cur = 0;
+	task_unlock(current->group_leader);
+
+	KUNIT_EXPECT_EQ(test, tp_map_at(tu, TP_IOVA + 2 * TP_SIZE, TP_MAP_R),
+			0);
+	third = tp_owner_at(tu, TP_IOVA + 2 * TP_SIZE);
+	KUNIT_EXPECT_NOT_NULL(test, third);
+	if (!third)
+		return -EINVAL;
+	KUNIT_EXPECT_PTR_NE(test, third, first);
+	KUNIT_EXPECT_FALSE(test, third->lock_cap);
+	/* The container let go of the old record for the new one. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&first->ref), 2);
+
+	/* Each mapping keeps the capability it was made with. */
+	KUNIT_EXPECT_EQ(test, vfio_pin_pages(tp_vdev(tu->fix),
+					     TP_IOVA + 2 * TP_SIZE, 1,
+					     IOMMU_READ, pages), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, tp_pin(tu->fix, 0, 1, IOMMU_READ, pages), 1);
+	tp_unpin(tu->fix, 0, 1);
+
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA + TP_SIZE, TP_SIZE, 0),
+			TP_SIZE);
+	KUNIT_EXPECT_EQ(test, refcount_read(&first->ref), 1);
+	return 0;
+}
+
+/*
+ * MAP_DMA shares one owner record among the mappings of a process until
+ * its credentials change, and each mapping is charged by its own record.
+ */
+static void owner_follows_credentials(struct kunit *test)
+{
+	tp_run(test, tp_owner_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
+}
+
 /*
  * The owner exits holding pins: its address space goes first, then its
  * fds, whose close makes the driver unpin; the container then drops the
@@ -817,6 +903,7 @@ static struct kunit_case mdev_sdk_type1_pin_cases[] = {
 	KUNIT_CASE(bad_pins_refused),
 	KUNIT_CASE(v1_container_refuses_pins),
 	KUNIT_CASE(process_exit_with_pins),
+	KUNIT_CASE(owner_follows_credentials),
 	KUNIT_CASE(unmap_during_close),
 	{}
 };

@@ -34,6 +34,31 @@
 INTERVAL_TREE_DEFINE(struct type1_dma, rb, u64, subtree_last,
 		     TYPE1_DMA_START, TYPE1_DMA_LAST, static, type1_dma_tree)
 
+/* Mappings come and go by the thousand; /proc/slabinfo shows leaks. */
+static struct kmem_cache *type1_dma_cache;
+
+/**
+ * type1_dma_cache_create - create the slab cache of mappings
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int type1_dma_cache_create(void)
+{
+	type1_dma_cache = KMEM_CACHE(type1_dma, SLAB_ACCOUNT);
+	return type1_dma_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * type1_dma_cache_destroy - destroy the slab cache of mappings
+ *
+ * Context: module exit, every container released.
+ */
+void type1_dma_cache_destroy(void)
+{
+	kmem_cache_destroy(type1_dma_cache);
+}
+
 /**
  * type1_dma_find - look up the mapping containing an IOVA
  * @iommu: the container
@@ -57,9 +82,8 @@ static u64 type1_dma_size(const struct type1_dma *dma)
 static void type1_dma_free(struct type1_dma *dma)
 {
 	/* Nothing to destroy: the last unpin of a page erased its entry. */
-	put_task_struct(dma->task);
-	mmdrop(dma->mm);
-	kfree(dma);
+	type1_owner_put(dma->owner);
+	kmem_cache_free(type1_dma_cache, dma);
 }
 
 static void type1_dma_remove(struct type1_iommu *iommu, struct type1_dma *dma)
@@ -108,25 +132,16 @@ int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 	if (!current->mm)
 		return -ESRCH;
 
-	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	dma = kmem_cache_alloc(type1_dma_cache, GFP_KERNEL);
 	if (!dma)
 		return -ENOMEM;
-
-	dma->iova = iova;
-	dma->last = iova + size - 1;
-	dma->vaddr = vaddr;
-	dma->prot = prot;
+	*dma = (struct type1_dma){
+		.iova = iova,
+		.last = iova + size - 1,
+		.vaddr = vaddr,
+		.prot = prot,
+	};
 	xa_init(&dma->pins);
-	/*
-	 * Pins may be requested long after this ioctl, from any context, so
-	 * keep what RLIMIT_MEMLOCK accounting needs: the mm (which outlives
-	 * the process thanks to mmgrab()) and the thread group leader whose
-	 * limit applies.
-	 */
-	dma->mm = current->mm;
-	mmgrab(dma->mm);
-	dma->task = get_task_struct(current->group_leader);
-	dma->lock_cap = capable(CAP_IPC_LOCK);
 
 	mutex_lock(&iommu->lock);
 	if (type1_dma_tree_iter_first(&iommu->dmas, dma->iova, dma->last)) {
@@ -134,14 +149,21 @@ int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 	} else if (!iommu->dma_avail) {
 		ret = -ENOSPC;
 	} else {
+		/*
+		 * Pins may be requested long after this ioctl, from any
+		 * context: keep what they are taken from and charged to.
+		 */
+		dma->owner = type1_owner_get(iommu);
+		ret = dma->owner ? 0 : -ENOMEM;
+	}
+	if (!ret) {
 		type1_dma_tree_insert(dma, &iommu->dmas);
 		iommu->dma_avail--;
-		ret = 0;
 	}
 	mutex_unlock(&iommu->lock);
 
 	if (ret)
-		type1_dma_free(dma);
+		kmem_cache_free(type1_dma_cache, dma);
 	return ret;
 }
 
@@ -204,17 +226,21 @@ static void type1_dma_blame(struct type1_iommu *iommu, struct type1_dma *dma)
 
 /*
  * Type1v2 only removes whole mappings: refuse a range whose ends fall
- * strictly inside a mapping.
+ * strictly inside a mapping. @first is the lowest mapping overlapping the
+ * range, so it is the one that could hold @iova.
  */
-static bool type1_dma_splits(struct type1_iommu *iommu, u64 iova, u64 last)
+static bool type1_dma_splits(struct type1_iommu *iommu,
+			     struct type1_dma *first, u64 iova, u64 last)
 {
 	struct type1_dma *dma;
 
 	lockdep_assert_held(&iommu->lock);
 
-	dma = type1_dma_find(iommu, iova);
-	if (dma && dma->iova != iova)
+	if (first->iova < iova)
 		return true;
+	/* The usual unmap removes one mapping, which then holds @last. */
+	if (first->last >= last)
+		return first->last != last;
 	dma = type1_dma_find(iommu, last);
 	return dma && dma->last != last;
 }
@@ -268,15 +294,18 @@ int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 
 	mutex_lock(&iommu->lock);
 again:
+	dma = type1_dma_tree_iter_first(&iommu->dmas, iova, last);
 	/* Checked on every pass: the tree may change while notifying. */
-	if (iommu->v2 && !all && type1_dma_splits(iommu, iova, last)) {
+	if (dma && iommu->v2 && !all &&
+	    type1_dma_splits(iommu, dma, iova, last)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}
 
-	for (dma = type1_dma_tree_iter_first(&iommu->dmas, iova, last); dma;
-	     dma = next) {
-		next = type1_dma_tree_iter_next(dma, iova, last);
+	for (; dma; dma = next) {
+		/* Mappings never overlap: none follows one that ends past @last. */
+		next = dma->last < last ?
+		       type1_dma_tree_iter_next(dma, iova, last) : NULL;
 
 		if (!iommu->v2 && dma->iova < iova)
 			break;

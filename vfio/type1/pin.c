@@ -28,7 +28,8 @@
 static int type1_pin_account(struct type1_dma *dma, unsigned long npage,
 			     bool charge)
 {
-	struct mm_struct *mm = dma->mm;
+	struct type1_owner *owner = dma->owner;
+	struct mm_struct *mm = owner->mm;
 	int ret;
 
 	if (!npage)
@@ -44,13 +45,14 @@ static int type1_pin_account(struct type1_dma *dma, unsigned long npage,
 		/* Giving back must not fail, or locked_vm leaks. */
 		mmap_write_lock(mm);
 	}
-	ret = __account_locked_vm(mm, npage, charge, dma->task, dma->lock_cap);
+	ret = __account_locked_vm(mm, npage, charge, owner->task,
+				  owner->lock_cap);
 	mmap_write_unlock(mm);
 
 	if (ret == -ENOMEM)
 		pr_warn_ratelimited("mdev_sdk_vfio_iommu_type1: %s (%d) would exceed RLIMIT_MEMLOCK (%lu bytes)\n",
-				    dma->task->comm, task_pid_nr(dma->task),
-				    task_rlimit(dma->task, RLIMIT_MEMLOCK));
+				    owner->task->comm, task_pid_nr(owner->task),
+				    task_rlimit(owner->task, RLIMIT_MEMLOCK));
 out_put_mm:
 	mmput(mm);
 	return ret;
@@ -95,6 +97,7 @@ static int type1_pin_run(struct type1_dma *dma, struct iommu_group *group,
 			 u64 iova, int npage, struct page **pages)
 {
 	unsigned long vaddr = dma->vaddr + (iova - dma->iova);
+	struct mm_struct *mm = dma->owner->mm;
 	unsigned int gup_flags = FOLL_LONGTERM;
 	struct type1_pin *pin;
 	long pinned;
@@ -113,19 +116,19 @@ static int type1_pin_run(struct type1_dma *dma, struct iommu_group *group,
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	if (!mmget_not_zero(dma->mm)) {
+	if (!mmget_not_zero(mm)) {
 		ret = -ESRCH;
 		goto out_uncharge;
 	}
-	ret = mmap_read_lock_killable(dma->mm);
+	ret = mmap_read_lock_killable(mm);
 	if (ret) {
-		mmput(dma->mm);
+		mmput(mm);
 		goto out_uncharge;
 	}
-	pinned = pin_user_pages_remote(dma->mm, vaddr, npage, gup_flags,
-				       pages, NULL, NULL);
-	mmap_read_unlock(dma->mm);
-	mmput(dma->mm);
+	pinned = pin_user_pages_remote(mm, vaddr, npage, gup_flags, pages,
+				       NULL, NULL);
+	mmap_read_unlock(mm);
+	mmput(mm);
 	if (pinned != npage) {
 		ret = pinned < 0 ? pinned : -EFAULT;
 		if (pinned > 0)
@@ -246,8 +249,12 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 		return -EACCES;
 
 	mutex_lock(&iommu->lock);
-	/* Without a dma_unmap callback nobody could be asked to unpin. */
-	if (!iommu->nnotify) {
+	/*
+	 * Without a dma_unmap callback nobody could be asked to unpin. A
+	 * device that pins is open, so its own registration keeps this
+	 * stable; only other devices' opens and closes race with the read.
+	 */
+	if (!READ_ONCE(iommu->nnotify)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}

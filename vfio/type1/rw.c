@@ -59,22 +59,23 @@ static int type1_rw_chunk(struct type1_dma *dma, u64 iova, void *data,
 {
 	unsigned long vaddr = dma->vaddr + (iova - dma->iova);
 	void __user *uaddr = (void __user *)vaddr;
+	struct mm_struct *mm = dma->owner->mm;
 	int ret;
 
-	if (!mmget_not_zero(dma->mm))
+	if (!mmget_not_zero(mm))
 		return -ESRCH;
 
 	/* The owner itself asking (the usual ioctl path) can copy directly. */
-	if (current->mm == dma->mm) {
+	if (current->mm == mm) {
 		if (write)
 			ret = copy_to_user(uaddr, data, len) ? -EFAULT : 0;
 		else
 			ret = copy_from_user(data, uaddr, len) ? -EFAULT : 0;
 	} else {
-		ret = type1_rw_remote(dma->mm, vaddr, data, len, write);
+		ret = type1_rw_remote(mm, vaddr, data, len, write);
 	}
 
-	mmput(dma->mm);
+	mmput(mm);
 	return ret;
 }
 

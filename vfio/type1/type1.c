@@ -72,6 +72,8 @@ static void type1_release(void *iommu_data)
 	/* The core unregisters every device before it drops the container. */
 	WARN_ON_ONCE(!list_empty(&iommu->devices));
 	type1_dma_remove_all(iommu);
+	if (iommu->owner)
+		type1_owner_put(iommu->owner);
 	list_for_each_entry_safe(group, tmp, &iommu->groups, next) {
 		list_del(&group->next);
 		kfree(group);
@@ -152,11 +154,9 @@ static void type1_register_device(void *iommu_data, struct vfio_device *vdev)
 
 	/* Waits for unmaps that are calling dma_unmap callbacks. */
 	down_write(&iommu->devices_rwsem);
-	mutex_lock(&iommu->lock);
 	list_add_tail(&vdev->iommu_entry, &iommu->devices);
 	if (vdev->ops->dma_unmap)
-		iommu->nnotify++;
-	mutex_unlock(&iommu->lock);
+		WRITE_ONCE(iommu->nnotify, iommu->nnotify + 1);
 	up_write(&iommu->devices_rwsem);
 }
 
@@ -170,11 +170,9 @@ static void type1_unregister_device(void *iommu_data,
 	 * lock waits for those in flight, which hold it for reading.
 	 */
 	down_write(&iommu->devices_rwsem);
-	mutex_lock(&iommu->lock);
 	list_del(&vdev->iommu_entry);
 	if (vdev->ops->dma_unmap)
-		iommu->nnotify--;
-	mutex_unlock(&iommu->lock);
+		WRITE_ONCE(iommu->nnotify, iommu->nnotify - 1);
 	up_write(&iommu->devices_rwsem);
 }
 
@@ -384,12 +382,21 @@ static const struct vfio_iommu_driver_ops type1_ops = {
 
 static int __init vfio_iommu_type1_init(void)
 {
-	return vfio_register_iommu_driver(&type1_ops);
+	int ret;
+
+	ret = type1_dma_cache_create();
+	if (ret)
+		return ret;
+	ret = vfio_register_iommu_driver(&type1_ops);
+	if (ret)
+		type1_dma_cache_destroy();
+	return ret;
 }
 
 static void __exit vfio_iommu_type1_exit(void)
 {
 	vfio_unregister_iommu_driver(&type1_ops);
+	type1_dma_cache_destroy();
 }
 
 module_init(vfio_iommu_type1_init);

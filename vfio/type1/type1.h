@@ -11,9 +11,11 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
 
+struct cred;
 struct iommu_group;
 struct mm_struct;
 struct page;
@@ -23,6 +25,7 @@ struct vfio_device;
 /**
  * struct type1_iommu - backend state of one container
  * @lock: serialises every access to the members below except @devices
+ *	and @nnotify
  * @dmas: the user's mappings (&struct type1_dma), an interval tree keyed by
  *	IOVA
  * @groups: attached groups (&struct type1_group)
@@ -34,7 +37,9 @@ struct vfio_device;
  * @devices: open devices of the container, linked through
  *	&vfio_device.iommu_entry
  * @nnotify: devices on @devices with a dma_unmap callback; written with
- *	both locks held, so either lock is enough to read it
+ *	@devices_rwsem held for writing, read locklessly by pins
+ * @owner: the owner record last handed to a mapping, with a reference;
+ *	NULL before the first MAP_DMA
  */
 struct type1_iommu {
 	struct mutex lock; /* all but the device list */
@@ -45,6 +50,27 @@ struct type1_iommu {
 	struct rw_semaphore devices_rwsem;
 	struct list_head devices;
 	unsigned int nnotify;
+	struct type1_owner *owner;
+};
+
+/**
+ * struct type1_owner - the process that created mappings
+ * @ref: one per mapping, plus the container's while it caches the record
+ * @mm: the process's address space (mmgrab() reference); pins and
+ *	locked_vm charges go there
+ * @task: its thread group leader (reference held), whose RLIMIT_MEMLOCK
+ *	bounds the charges
+ * @cred: the credentials it mapped with (reference held), to tell when a
+ *	new record is needed
+ * @lock_cap: it had CAP_IPC_LOCK then, so charges are not checked against
+ *	RLIMIT_MEMLOCK
+ */
+struct type1_owner {
+	refcount_t ref;
+	struct mm_struct *mm;
+	struct task_struct *task;
+	const struct cred *cred;
+	bool lock_cap;
 };
 
 /**
@@ -58,12 +84,7 @@ struct type1_iommu {
  *	indices stay small and the xarray shallow: pinning the first page of
  *	a mapping allocates no xarray node at all
  * @npinned: entries in @pins
- * @mm: address space of the process that created the mapping (mmgrab()
- *	reference); pins and locked_vm charges go there
- * @task: thread group leader of that process (reference held); its
- *	RLIMIT_MEMLOCK bounds the charges
- * @lock_cap: the creator had CAP_IPC_LOCK at map time, so charges are not
- *	checked against RLIMIT_MEMLOCK
+ * @owner: the process that created the mapping (reference held)
  *
  * Members after the private marker belong to the interval tree.
  */
@@ -74,9 +95,7 @@ struct type1_dma {
 	int prot;
 	struct xarray pins;
 	unsigned long npinned;
-	struct mm_struct *mm;
-	struct task_struct *task;
-	bool lock_cap;
+	struct type1_owner *owner;
 	/* private: */
 	struct rb_node rb;
 	u64 subtree_last;
@@ -109,12 +128,18 @@ struct type1_group {
 };
 
 /* dma.c */
+int type1_dma_cache_create(void);
+void type1_dma_cache_destroy(void);
 struct type1_dma *type1_dma_find(struct type1_iommu *iommu, u64 iova);
 int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 		  u64 size, int prot);
 int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 		    bool all, u64 *unmapped);
 void type1_dma_remove_all(struct type1_iommu *iommu);
+
+/* owner.c */
+struct type1_owner *type1_owner_get(struct type1_iommu *iommu);
+void type1_owner_put(struct type1_owner *owner);
 
 /* pin.c */
 int type1_pin_pages(void *iommu_data, struct iommu_group *group,
