@@ -27,14 +27,15 @@ static struct module *vfio_device_driver_owner(struct vfio_device *device)
  * from open_device on can be asked back: dma_unmap must tolerate a device
  * that is not open yet.
  */
-static int vfio_device_first_open(struct vfio_device *device)
+static int vfio_device_first_open(struct vfio_device *device,
+				  struct kvm *kvm)
 {
 	int ret = 0;
 
 	mutex_lock(&device->dev_set->lock);
 	WRITE_ONCE(device->open_count, device->open_count + 1);
 	if (device->open_count == 1) {
-		device->kvm = vfio_group_kvm(device->group);
+		device->kvm = kvm;
 		vfio_device_container_register(device);
 		if (device->ops->open_device) {
 			ret = device->ops->open_device(device);
@@ -84,10 +85,11 @@ static void vfio_device_last_close(struct vfio_device *device)
  */
 struct file *vfio_device_open_file(struct vfio_device *device)
 {
+	struct kvm *kvm = NULL;
 	struct file *filep;
 	int ret;
 
-	ret = vfio_group_use_container(device->group);
+	ret = vfio_group_use_container(device->group, &kvm);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -96,7 +98,7 @@ struct file *vfio_device_open_file(struct vfio_device *device)
 		goto err_unuse_container;
 	}
 
-	ret = vfio_device_first_open(device);
+	ret = vfio_device_first_open(device, kvm);
 	if (ret)
 		goto err_put_module;
 

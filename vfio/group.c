@@ -283,6 +283,9 @@ void vfio_group_del_device(struct vfio_group *group, struct vfio_device *device)
 /**
  * vfio_group_use_container - pin the group's container for a device fd
  * @group: the group of the device being opened
+ * @kvm: returns the KVM instance set on the group's file, or NULL. No
+ *	reference is taken: a driver that uses it must take its own in
+ *	open_device(). Read here so that an open takes the group lock once.
  *
  * The device fd also holds the group file, so that the group cannot leave
  * its container while the device is open.
@@ -291,7 +294,7 @@ void vfio_group_del_device(struct vfio_group *group, struct vfio_device *device)
  * Return: 0 on success, -ENODEV for a dead group, -EINVAL if the group has no
  * container or the container has no backend yet.
  */
-int vfio_group_use_container(struct vfio_group *group)
+int vfio_group_use_container(struct vfio_group *group, struct kvm **kvm)
 {
 	struct vfio_container *container;
 	int ret = 0;
@@ -312,6 +315,7 @@ int vfio_group_use_container(struct vfio_group *group)
 		group->container_users++;
 		/* Put in vfio_group_unuse_container(). */
 		get_file(group->opened_file);
+		*kvm = group->kvm;
 	}
 	mutex_unlock(&group->group_lock);
 	return ret;
@@ -333,24 +337,6 @@ void vfio_group_unuse_container(struct vfio_group *group)
 	mutex_unlock(&group->group_lock);
 	/* Pairs with get_file() in vfio_group_use_container(). */
 	fput(file);
-}
-
-/**
- * vfio_group_kvm - the KVM instance set on the group's file
- * @group: the group
- *
- * Context: may sleep; takes @group->group_lock.
- * Return: the KVM pointer or NULL. No reference is taken: a driver that
- * uses it must take its own in open_device().
- */
-struct kvm *vfio_group_kvm(struct vfio_group *group)
-{
-	struct kvm *kvm;
-
-	mutex_lock(&group->group_lock);
-	kvm = group->kvm;
-	mutex_unlock(&group->group_lock);
-	return kvm;
 }
 
 static int vfio_group_ioctl_get_status(struct vfio_group *group,

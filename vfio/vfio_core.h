@@ -115,9 +115,8 @@ int vfio_group_add_device(struct vfio_group *group,
 			  struct vfio_device *device);
 void vfio_group_del_device(struct vfio_group *group,
 			   struct vfio_device *device);
-int vfio_group_use_container(struct vfio_group *group);
+int vfio_group_use_container(struct vfio_group *group, struct kvm **kvm);
 void vfio_group_unuse_container(struct vfio_group *group);
-struct kvm *vfio_group_kvm(struct vfio_group *group);
 
 /* device.c */
 int vfio_device_init_class(void);
