@@ -162,8 +162,14 @@ void mdev_sdk_irqs_teardown(struct mdev_sdk_device *sdev)
 		mdev_sdk_intx_disable(sdev);
 	else if (irqs->mode != MDEV_SDK_IRQ_NONE)
 		mdev_sdk_msi_disable(sdev);
-	mdev_sdk_put_ctx(mdev_sdk_swap(irqs, &irqs->err_trigger, NULL));
-	mdev_sdk_put_ctx(mdev_sdk_swap(irqs, &irqs->req_trigger, NULL));
+	/*
+	 * Setters hold the device lock too, so an empty slot stays empty and
+	 * most closes take no irq-disabling lock at all.
+	 */
+	if (irqs->err_trigger)
+		mdev_sdk_put_ctx(mdev_sdk_swap(irqs, &irqs->err_trigger, NULL));
+	if (irqs->req_trigger)
+		mdev_sdk_put_ctx(mdev_sdk_swap(irqs, &irqs->req_trigger, NULL));
 }
 
 /**
@@ -184,6 +190,9 @@ void mdev_sdk_irq_config_written(struct mdev_sdk_device *sdev)
 
 	lockdep_assert_held(&sdev->lock);
 
+	/* Only written here, under the device lock: no change, no lock. */
+	if (irqs->intx_disabled == disabled)
+		return;
 	spin_lock_irqsave(&irqs->lock, flags);
 	if (irqs->intx_disabled && !disabled) {
 		irqs->intx_disabled = false;

@@ -27,6 +27,7 @@ static void cfg_put8(struct mdev_sdk_pci_config *pc, unsigned int pos, u8 val,
 	pc->defaults[pos] = val;
 	pc->wmask[pos] = wmask;
 	pc->w1c[pos] = w1c;
+	pc->dirty = true;
 }
 
 static void cfg_put16(struct mdev_sdk_pci_config *pc, unsigned int pos,
@@ -35,6 +36,7 @@ static void cfg_put16(struct mdev_sdk_pci_config *pc, unsigned int pos,
 	put_unaligned_le16(val, &pc->defaults[pos]);
 	put_unaligned_le16(wmask, &pc->wmask[pos]);
 	put_unaligned_le16(w1c, &pc->w1c[pos]);
+	pc->dirty = true;
 }
 
 static void cfg_put32(struct mdev_sdk_pci_config *pc, unsigned int pos,
@@ -43,6 +45,7 @@ static void cfg_put32(struct mdev_sdk_pci_config *pc, unsigned int pos,
 	put_unaligned_le32(val, &pc->defaults[pos]);
 	put_unaligned_le32(wmask, &pc->wmask[pos]);
 	put_unaligned_le32(w1c, &pc->w1c[pos]);
+	pc->dirty = true;
 }
 
 /* Command bits worth letting the guest set depend on the BARs present. */
@@ -447,6 +450,7 @@ int mdev_sdk_pci_config_write(struct mdev_sdk_pci_config *pc,
 		cur &= ~(val[i] & pc->w1c[pos]);
 		pc->cfg[pos] = cur;
 	}
+	pc->dirty = true;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mdev_sdk_pci_config_write);
@@ -459,7 +463,10 @@ EXPORT_SYMBOL_GPL(mdev_sdk_pci_config_write);
  */
 void mdev_sdk_pci_config_reset(struct mdev_sdk_pci_config *pc)
 {
+	if (!pc->dirty)
+		return;
 	memcpy(pc->cfg, pc->defaults, sizeof(pc->cfg));
+	pc->dirty = false;
 }
 EXPORT_SYMBOL_GPL(mdev_sdk_pci_config_reset);
 

@@ -199,6 +199,9 @@ unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 	last = end >> PAGE_SHIFT;
 
 	mutex_lock(&t->lock);
+	/* Every close unmaps everything; most find nothing to walk. */
+	if (!t->nr_pins)
+		goto out_unlock;
 	xa_for_each_range(&t->pins, pfn, entry, first, last) {
 		unsigned long cnt = xa_to_value(entry);
 		unsigned long i;
@@ -209,6 +212,7 @@ unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 		dropped += cnt;
 	}
 	t->nr_pins -= dropped;
+out_unlock:
 	mutex_unlock(&t->lock);
 	return dropped;
 }

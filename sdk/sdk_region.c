@@ -331,6 +331,64 @@ static int mdev_sdk_region_access(struct mdev_sdk_device *sdev,
 	return 0;
 }
 
+/*
+ * Register accesses are small and naturally aligned in user memory too, as
+ * QEMU makes them: move those with one get_user()/put_user(). A
+ * copy_*_user() of a size known only at run time goes through the string
+ * copy and the hardened-usercopy object check on every access.
+ */
+static int mdev_sdk_chunk_from_user(u8 *buf, const char __user *ubuf,
+				    unsigned int n)
+{
+	u16 w;
+	u32 l;
+	u64 q;
+
+	if (!IS_ALIGNED((unsigned long)ubuf, n))
+		return copy_from_user(buf, ubuf, n) ? -EFAULT : 0;
+
+	switch (n) {
+	case 1:
+		return get_user(buf[0], (const u8 __user *)ubuf);
+	case 2:
+		if (get_user(w, (const u16 __user *)ubuf))
+			return -EFAULT;
+		put_unaligned(w, (u16 *)buf);
+		return 0;
+	case 4:
+		if (get_user(l, (const u32 __user *)ubuf))
+			return -EFAULT;
+		put_unaligned(l, (u32 *)buf);
+		return 0;
+	default:
+		if (get_user(q, (const u64 __user *)ubuf))
+			return -EFAULT;
+		put_unaligned(q, (u64 *)buf);
+		return 0;
+	}
+}
+
+static int mdev_sdk_chunk_to_user(char __user *ubuf, const u8 *buf,
+				  unsigned int n)
+{
+	if (!IS_ALIGNED((unsigned long)ubuf, n))
+		return copy_to_user(ubuf, buf, n) ? -EFAULT : 0;
+
+	switch (n) {
+	case 1:
+		return put_user(buf[0], (u8 __user *)ubuf);
+	case 2:
+		return put_user(get_unaligned((const u16 *)buf),
+				(u16 __user *)ubuf);
+	case 4:
+		return put_user(get_unaligned((const u32 *)buf),
+				(u32 __user *)ubuf);
+	default:
+		return put_user(get_unaligned((const u64 *)buf),
+				(u64 __user *)ubuf);
+	}
+}
+
 static ssize_t mdev_sdk_rw(struct mdev_sdk_device *sdev, char __user *ubuf,
 			   size_t count, loff_t *ppos, bool write)
 {
@@ -356,18 +414,20 @@ static ssize_t mdev_sdk_rw(struct mdev_sdk_device *sdev, char __user *ubuf,
 						       r->width);
 		u8 buf[8];
 
-		if (write && copy_from_user(buf, ubuf + done, n)) {
-			ret = -EFAULT;
-			break;
+		if (write) {
+			ret = mdev_sdk_chunk_from_user(buf, ubuf + done, n);
+			if (ret)
+				break;
 		}
 		mutex_lock(&sdev->lock);
 		ret = mdev_sdk_region_access(sdev, index, off, buf, n, write);
 		mutex_unlock(&sdev->lock);
 		if (ret)
 			break;
-		if (!write && copy_to_user(ubuf + done, buf, n)) {
-			ret = -EFAULT;
-			break;
+		if (!write) {
+			ret = mdev_sdk_chunk_to_user(ubuf + done, buf, n);
+			if (ret)
+				break;
 		}
 		off += n;
 		done += n;

@@ -75,7 +75,8 @@ struct mdev_sdk_pci_cap {
 
 /**
  * struct mdev_sdk_pci_config - emulated configuration space of one function
- * @cfg: current contents, little-endian
+ * @cfg: current contents, little-endian; read it directly, but change it
+ *	only through mdev_sdk_pci_config_write(), which keeps @dirty
  * @defaults: contents after reset
  * @wmask: bits the guest may write
  * @w1c: bits a guest write of 1 clears
@@ -84,6 +85,8 @@ struct mdev_sdk_pci_cap {
  * @bar_size: size in bytes of each BAR, 0 if absent
  * @next_cap: offset where the next capability goes
  * @last_cap: offset of the last capability added, 0 if none
+ * @dirty: @cfg may differ from @defaults; every open resets, and most
+ *	users reopen a device they never wrote to
  *
  * The owner serialises access; the engine itself takes no lock.
  */
@@ -96,6 +99,7 @@ struct mdev_sdk_pci_config {
 	u64 bar_size[PCI_STD_NUM_BARS];
 	unsigned int next_cap;
 	unsigned int last_cap;
+	bool dirty;
 };
 
 void mdev_sdk_pci_config_init(struct mdev_sdk_pci_config *pc,

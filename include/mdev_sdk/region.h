@@ -11,6 +11,7 @@
 #define MDEV_SDK_REGION_H
 
 #include <linux/bits.h>
+#include <linux/log2.h>
 #include <linux/types.h>
 #include <uapi/linux/vfio.h>
 
@@ -58,8 +59,28 @@ static inline u64 mdev_sdk_offset_in_region(u64 pos)
 	return pos & MDEV_SDK_REGION_OFFSET_MASK;
 }
 
-unsigned int mdev_sdk_region_chunk(u64 offset, u64 count,
-				   unsigned int max_width);
+/**
+ * mdev_sdk_region_chunk - width of the next access of a split user access
+ * @offset: byte offset of the access in its region
+ * @count: bytes left to transfer, at least 1
+ * @max_width: widest access the region takes: 1, 2, 4 or 8; 0 means 8
+ *
+ * Inline: it runs for every register access a user makes.
+ *
+ * Return: the largest of 8, 4, 2 and 1 that is at most @max_width and
+ * @count and divides @offset.
+ */
+static inline unsigned int mdev_sdk_region_chunk(u64 offset, u64 count,
+						 unsigned int max_width)
+{
+	unsigned int width = 8;
+
+	if (max_width && max_width < width)
+		width = rounddown_pow_of_two(max_width);
+	while (width > 1 && (width > count || (offset & (width - 1))))
+		width >>= 1;
+	return width;
+}
 
 /**
  * struct mdev_sdk_region_ops - callbacks of one region

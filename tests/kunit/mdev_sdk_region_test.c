@@ -2,13 +2,13 @@
 /*
  * KUnit suite mdev_sdk_region: the VFIO region offset encoding of
  * <mdev_sdk/region.h> and the splitting of user accesses into device
- * accesses (sdk/sdk_region_chunk.c), which must match what QEMU and the
+ * accesses (mdev_sdk_region_chunk()), which must match what QEMU and the
  * upstream VFIO PCI drivers use on the same device fd.
  */
 #include <kunit/test.h>
 #include <linux/pci_regs.h>
 
-#include "../../sdk/sdk_region_chunk.c"
+#include <mdev_sdk/region.h>
 
 struct encode_case {
 	const char *name;
