@@ -34,7 +34,7 @@ static int type1_pin_account(struct type1_dma *dma, unsigned long npage,
 
 	if (!npage)
 		return 0;
-	if (!mmget_not_zero(mm))
+	if (!type1_owner_mm_get(owner))
 		return -ESRCH;
 
 	if (charge) {
@@ -54,7 +54,7 @@ static int type1_pin_account(struct type1_dma *dma, unsigned long npage,
 				    owner->task->comm, task_pid_nr(owner->task),
 				    task_rlimit(owner->task, RLIMIT_MEMLOCK));
 out_put_mm:
-	mmput(mm);
+	type1_owner_mm_put(owner);
 	return ret;
 }
 
@@ -72,15 +72,20 @@ static unsigned long type1_pin_index(const struct type1_dma *dma, u64 iova)
  */
 static int type1_unpin_one(struct type1_dma *dma, u64 iova)
 {
-	unsigned long index = type1_pin_index(dma, iova);
-	struct type1_pin *pin = xa_load(&dma->pins, index);
+	XA_STATE(xas, &dma->pins, type1_pin_index(dma, iova));
+	struct type1_pin *pin;
 
+	/* One walk finds the pin and, on its last unpin, erases it. */
+	xas_lock(&xas);
+	pin = xas_load(&xas);
+	if (pin && !--pin->refs)
+		xas_store(&xas, NULL);
+	xas_unlock(&xas);
 	if (!pin)
 		return -ENOENT;
-	if (--pin->refs)
+	if (pin->refs)
 		return 0;
 
-	xa_erase(&dma->pins, index);
 	/* The device may have written to a writable mapping. */
 	unpin_user_pages_dirty_lock(&pin->page, 1, dma->prot & IOMMU_WRITE);
 	dma->npinned--;
@@ -116,19 +121,19 @@ static int type1_pin_run(struct type1_dma *dma, struct iommu_group *group,
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	if (!mmget_not_zero(mm)) {
+	if (!type1_owner_mm_get(dma->owner)) {
 		ret = -ESRCH;
 		goto out_uncharge;
 	}
 	ret = mmap_read_lock_killable(mm);
 	if (ret) {
-		mmput(mm);
+		type1_owner_mm_put(dma->owner);
 		goto out_uncharge;
 	}
 	pinned = pin_user_pages_remote(mm, vaddr, npage, gup_flags, pages,
 				       NULL, NULL);
 	mmap_read_unlock(mm);
-	mmput(mm);
+	type1_owner_mm_put(dma->owner);
 	if (pinned != npage) {
 		ret = pinned < 0 ? pinned : -EFAULT;
 		if (pinned > 0)

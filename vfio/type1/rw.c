@@ -62,7 +62,7 @@ static int type1_rw_chunk(struct type1_dma *dma, u64 iova, void *data,
 	struct mm_struct *mm = dma->owner->mm;
 	int ret;
 
-	if (!mmget_not_zero(mm))
+	if (!type1_owner_mm_get(dma->owner))
 		return -ESRCH;
 
 	/* The owner itself asking (the usual ioctl path) can copy directly. */
@@ -75,7 +75,7 @@ static int type1_rw_chunk(struct type1_dma *dma, u64 iova, void *data,
 		ret = type1_rw_remote(mm, vaddr, data, len, write);
 	}
 
-	mmput(mm);
+	type1_owner_mm_put(dma->owner);
 	return ret;
 }
 

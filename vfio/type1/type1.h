@@ -13,6 +13,8 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/xarray.h>
 
 struct cred;
@@ -126,6 +128,34 @@ struct type1_group {
 	struct iommu_group *iommu_group;
 	struct list_head next;
 };
+
+/**
+ * type1_owner_mm_get - make sure the owner's address space stays up
+ * @owner: the owner of a mapping
+ *
+ * The owner itself, asking through an ioctl as QEMU does, holds its
+ * address space already; anyone else takes a user reference.
+ *
+ * Context: process context.
+ * Return: true if the address space may be used until
+ * type1_owner_mm_put(), false if the owner has exited.
+ */
+static inline bool type1_owner_mm_get(struct type1_owner *owner)
+{
+	return current->mm == owner->mm || mmget_not_zero(owner->mm);
+}
+
+/**
+ * type1_owner_mm_put - end what type1_owner_mm_get() began
+ * @owner: the owner of a mapping
+ *
+ * Context: process context, may sleep.
+ */
+static inline void type1_owner_mm_put(struct type1_owner *owner)
+{
+	if (current->mm != owner->mm)
+		mmput(owner->mm);
+}
 
 /* dma.c */
 int type1_dma_cache_create(void);
