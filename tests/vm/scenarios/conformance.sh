@@ -21,13 +21,7 @@ for prog in mdev_sysfs vfio_conformance; do
 	fi
 done
 
-if "$TOP/scripts/load" fixture > /tmp/load.out 2>&1; then
-	pass conformance.load
-else
-	fail conformance.load "$(tail -n 3 /tmp/load.out | tr '\n' ' ')"
-	"$TOP/scripts/unload" > /dev/null 2>&1
-	exit 1
-fi
+load_or_exit conformance.load fixture
 
 # Each client bounds its own waits; the timeout is a last resort.
 for prog in mdev_sysfs vfio_conformance; do

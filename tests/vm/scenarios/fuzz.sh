@@ -16,10 +16,7 @@ fails=0
 . "$TOP/tests/vm/lib.sh"
 
 cleanup() {
-	local d
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
+	remove_all_mdevs
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
@@ -29,12 +26,7 @@ if [ ! -x "$BIN" ]; then
 	fail fuzz.built "$BIN missing: run make uapi on the host"
 	exit 1
 fi
-if "$TOP/scripts/load" fixture mtty > "$WORK/load.out" 2>&1; then
-	pass "fuzz.load: fixture mtty"
-else
-	fail fuzz.load "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit "fuzz.load: fixture mtty" fixture mtty
 # Samples written in parallel: swept when built and loadable, else skipped.
 for s in mbochs mdpy mcrypto; do
 	if ! ls "$TOP/samples/$s/"*.ko > /dev/null 2>&1; then

@@ -30,25 +30,14 @@ expect_avail() { # name, counts of mbochs-1 -2 -3
 uuid_n() { printf '3b0c5000-0000-4000-8000-%012d' "$1"; }
 create() { echo "$2" > "$TYPES/mbochs-$1/create"; }
 remove() { echo 1 > "/sys/bus/mdev/devices/$1/remove"; }
-remove_all() {
-	local d
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
-}
 cleanup() {
-	remove_all
+	remove_all_mdevs
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if "$TOP/scripts/load" mbochs > "$WORK/load.out" 2>&1; then
-	pass "mbochs: load stack, mdev_sdk and mbochs"
-else
-	fail "mbochs: load" "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit "mbochs: load stack, mdev_sdk and mbochs" mbochs
 
 # --- sysfs types ---------------------------------------------------------
 check "mbochs: parent listed in class mdev_bus" test -d /sys/class/mdev_bus/mbochs
@@ -99,7 +88,7 @@ else
 fi
 remove "$(uuid_n 104)"
 expect_avail "accounting: removing an mbochs-3 returns 64 MiB" 16 4 1
-remove_all
+remove_all_mdevs
 expect_avail "accounting: everything back" 64 16 4
 
 # --- display ABI, one device per type ----------------------------------------

@@ -32,22 +32,14 @@ client() { # prefix, mode, uuid
 pinned() { cat "/sys/bus/mdev/devices/$1/pinned_pages"; }
 avail() { cat "$TYPES/mcrypto-$1/available_instances"; }
 cleanup() {
-	local d
 	[ -n "${HOLD_PID:-}" ] && kill -9 "$HOLD_PID" 2> /dev/null
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
+	remove_all_mdevs
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if "$TOP/scripts/load" mcrypto > "$WORK/load.out" 2>&1; then
-	pass "mcrypto: load stack, mdev_sdk and mcrypto"
-else
-	fail "mcrypto: load" "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit "mcrypto: load stack, mdev_sdk and mcrypto" mcrypto
 [ -x "$CLIENT" ] || { fail "mcrypto: client" "$CLIENT missing: run make uapi"; exit 1; }
 
 # --- types and pool -----------------------------------------------------------

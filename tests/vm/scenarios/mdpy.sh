@@ -44,21 +44,13 @@ mode() {
 	esac
 }
 cleanup() {
-	local d
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
+	remove_all_mdevs
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if "$TOP/scripts/load" mdpy > "$WORK/load.out" 2>&1; then
-	pass "mdpy: load stack, mdev_sdk and mdpy"
-else
-	fail "mdpy: load" "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit "mdpy: load stack, mdev_sdk and mdpy" mdpy
 
 # --- sysfs types ---------------------------------------------------------
 check "mdpy: parent listed in class mdev_bus" test -d /sys/class/mdev_bus/mdpy

@@ -36,22 +36,14 @@ create() { echo "$2" > "$TYPES/mtty-$1/create"; }
 remove() { echo 1 > "/sys/bus/mdev/devices/$1/remove"; }
 gone() { [ ! -e "/sys/bus/mdev/devices/$1" ]; }
 cleanup() {
-	local d
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
+	remove_all_mdevs
 	[ -n "${UDEVD_PID:-}" ] && kill "$UDEVD_PID" 2> /dev/null
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if "$TOP/scripts/load" mtty > "$WORK/load.out" 2>&1; then
-	pass "mtty: load stack, mdev_sdk and mtty"
-else
-	fail "mtty: load" "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit "mtty: load stack, mdev_sdk and mtty" mtty
 
 # --- sysfs types ---------------------------------------------------------
 check "mtty: parent listed in class mdev_bus" test -d /sys/class/mdev_bus/mtty

@@ -22,14 +22,8 @@ fails=0
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
 
-remove_all() {
-	local d
-	for d in /sys/bus/mdev/devices/*; do
-		[ -e "$d/remove" ] && echo 1 > "$d/remove" 2> /dev/null
-	done
-}
 cleanup() {
-	remove_all
+	remove_all_mdevs
 	"$TOP/scripts/unload" > /dev/null 2>&1
 	rm -rf "$WORK"
 }
@@ -78,12 +72,7 @@ if [ ! -x "$BIN" ]; then
 	fail stress.built "$BIN missing: run make uapi on the host"
 	exit 1
 fi
-if "$TOP/scripts/load" fixture mtty > "$WORK/load.out" 2>&1; then
-	pass stress.load
-else
-	fail stress.load "$(tail -n 3 "$WORK/load.out" | tr '\n' ' ')"
-	exit 1
-fi
+load_or_exit stress.load fixture mtty
 
 # --- create/remove churn --------------------------------------------------
 start=$(date +%s)
@@ -144,7 +133,7 @@ wait "$storm"
 grep -E '^(PASS|FAIL|INFO)' "$WORK/storm.out"
 grep -q '^FAIL' "$WORK/storm.out" && fails=$((fails + 1))
 if loaded mdev_sdk_mtty; then
-	remove_all
+	remove_all_mdevs
 	if timeout 60 rmmod mdev_sdk_mtty; then
 		pass stress.storm.rmmod_after_storm
 	else
