@@ -438,37 +438,52 @@ static void bench_pin(void)
 	mdev_remove(uuid);
 }
 
-/* Create N instances, then remove them: the cost per device against N. */
+/*
+ * Create N instances, then remove them: the cost per device against N. A
+ * small N is repeated until about 100 devices went through, and the best
+ * repetition counts, as for the latency figures: one create alone is at
+ * the mercy of a single preemption.
+ */
 static void bench_scaling(int n)
 {
 	char uuid[UUID_STR_LEN], name[32];
-	__u64 t0, t1;
-	int i, ret;
+	double best_create = 0, best_remove = 0;
+	int i, r, ret, reps = n < 100 ? 100 / n : 1;
 
 	if (!wanted("create_n") && !wanted("remove_n"))
 		return;
-	t0 = now_ns();
-	for (i = 0; i < n; i++) {
-		snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
-		ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
-		if (ret) {
-			errno = -ret;
-			die("scaling create");
+	for (r = 0; r < reps; r++) {
+		__u64 t0 = now_ns(), t1;
+		double c, d;
+
+		for (i = 0; i < n; i++) {
+			snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
+			ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
+			if (ret) {
+				errno = -ret;
+				die("scaling create");
+			}
 		}
-	}
-	t1 = now_ns();
-	for (i = 0; i < n; i++) {
-		snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
-		ret = mdev_remove(uuid);
-		if (ret) {
-			errno = -ret;
-			die("scaling remove");
+		t1 = now_ns();
+		for (i = 0; i < n; i++) {
+			snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
+			ret = mdev_remove(uuid);
+			if (ret) {
+				errno = -ret;
+				die("scaling remove");
+			}
 		}
+		c = (double)(t1 - t0) / n;
+		d = (double)(now_ns() - t1) / n;
+		if (!r || c < best_create)
+			best_create = c;
+		if (!r || d < best_remove)
+			best_remove = d;
 	}
 	snprintf(name, sizeof(name), "create_n%d", n);
-	report(name, (double)(t1 - t0) / n);
+	report(name, best_create);
 	snprintf(name, sizeof(name), "remove_n%d", n);
-	report(name, (double)(now_ns() - t1) / n);
+	report(name, best_remove);
 }
 
 int main(int argc, char **argv)
