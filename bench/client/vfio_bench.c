@@ -249,41 +249,75 @@ static int do_map_unmap(void *arg)
 }
 
 /*
- * N mappings, then N unmaps, each timed as a whole: the cost per operation
- * against N is the growth curve of the IOVA lookup structure.
+ * N operations, then the N that undo them, each half timed as a whole,
+ * @reps times: reports the best time per operation of each half as
+ * "<do_name>_n<N>" and "<undo_name>_n<N>". Operation @i of a half gets
+ * @i as its argument and dies on failure.
+ */
+struct pair_bench {
+	const char *do_name;
+	const char *undo_name;
+	void (*op)(void *arg, int i);
+	void (*undo)(void *arg, int i);
+	void *arg;
+};
+
+static void run_pair(const struct pair_bench *pb, int n, int reps)
+{
+	double best_do = 0, best_undo = 0;
+	char name[32];
+	int r, i;
+
+	for (r = 0; r < reps; r++) {
+		__u64 t0 = now_ns(), t1;
+		double d, u;
+
+		for (i = 0; i < n; i++)
+			pb->op(pb->arg, i);
+		t1 = now_ns();
+		for (i = 0; i < n; i++)
+			pb->undo(pb->arg, i);
+		d = (double)(t1 - t0) / n;
+		u = (double)(now_ns() - t1) / n;
+		if (!r || d < best_do)
+			best_do = d;
+		if (!r || u < best_undo)
+			best_undo = u;
+	}
+	snprintf(name, sizeof(name), "%s_n%d", pb->do_name, n);
+	report(name, best_do);
+	snprintf(name, sizeof(name), "%s_n%d", pb->undo_name, n);
+	report(name, best_undo);
+}
+
+static void map_nth(void *arg, int i)
+{
+	struct map_bench *mb = arg;
+
+	if (vt_dma_map(mb->container, IOVA_BASE + i * PAGE, mb->buf, PAGE,
+		       DMA_RW))
+		die("map N");
+}
+
+static void unmap_nth(void *arg, int i)
+{
+	struct map_bench *mb = arg;
+
+	if (vt_dma_unmap(mb->container, IOVA_BASE + i * PAGE, PAGE, 0, NULL))
+		die("unmap N");
+}
+
+/*
+ * N mappings, then N unmaps: the cost per operation against N is the
+ * growth curve of the IOVA lookup structure.
  */
 static void bench_map_n(struct map_bench *mb, int n)
 {
-	double best_map = 0, best_unmap = 0;
-	char name[32];
-	int b, i;
+	const struct pair_bench pb = { "map", "unmap", map_nth, unmap_nth, mb };
 
 	if (!wanted("map_n") && !wanted("unmap_n"))
 		return;
-	for (b = 0; b < (batches + 1) / 2; b++) {
-		__u64 t0 = now_ns(), t1;
-		double m, u;
-
-		for (i = 0; i < n; i++)
-			if (vt_dma_map(mb->container, IOVA_BASE + i * PAGE, mb->buf, PAGE,
-				       DMA_RW))
-				die("map N");
-		t1 = now_ns();
-		for (i = 0; i < n; i++)
-			if (vt_dma_unmap(mb->container, IOVA_BASE + i * PAGE, PAGE, 0,
-					 NULL))
-				die("unmap N");
-		m = (double)(t1 - t0) / n;
-		u = (double)(now_ns() - t1) / n;
-		if (!b || m < best_map)
-			best_map = m;
-		if (!b || u < best_unmap)
-			best_unmap = u;
-	}
-	snprintf(name, sizeof(name), "map_n%d", n);
-	report(name, best_map);
-	snprintf(name, sizeof(name), "unmap_n%d", n);
-	report(name, best_unmap);
+	run_pair(&pb, n, (batches + 1) / 2);
 }
 
 struct open_bench {
@@ -438,6 +472,39 @@ static void bench_pin(void)
 	mdev_remove(uuid);
 }
 
+static void scaling_uuid(char *uuid, int i)
+{
+	snprintf(uuid, UUID_STR_LEN, "b0e1c000-0000-4000-8001-%012x", i);
+}
+
+static void create_nth(void *arg, int i)
+{
+	char uuid[UUID_STR_LEN];
+	int ret;
+
+	(void)arg;
+	scaling_uuid(uuid, i);
+	ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
+	if (ret) {
+		errno = -ret;
+		die("scaling create");
+	}
+}
+
+static void remove_nth(void *arg, int i)
+{
+	char uuid[UUID_STR_LEN];
+	int ret;
+
+	(void)arg;
+	scaling_uuid(uuid, i);
+	ret = mdev_remove(uuid);
+	if (ret) {
+		errno = -ret;
+		die("scaling remove");
+	}
+}
+
 /*
  * Create N instances, then remove them: the cost per device against N. A
  * small N is repeated until about 100 devices went through, and the best
@@ -446,44 +513,13 @@ static void bench_pin(void)
  */
 static void bench_scaling(int n)
 {
-	char uuid[UUID_STR_LEN], name[32];
-	double best_create = 0, best_remove = 0;
-	int i, r, ret, reps = n < 100 ? 100 / n : 1;
+	const struct pair_bench pb = {
+		"create", "remove", create_nth, remove_nth, NULL
+	};
 
 	if (!wanted("create_n") && !wanted("remove_n"))
 		return;
-	for (r = 0; r < reps; r++) {
-		__u64 t0 = now_ns(), t1;
-		double c, d;
-
-		for (i = 0; i < n; i++) {
-			snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
-			ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
-			if (ret) {
-				errno = -ret;
-				die("scaling create");
-			}
-		}
-		t1 = now_ns();
-		for (i = 0; i < n; i++) {
-			snprintf(uuid, sizeof(uuid), "b0e1c000-0000-4000-8001-%012x", i);
-			ret = mdev_remove(uuid);
-			if (ret) {
-				errno = -ret;
-				die("scaling remove");
-			}
-		}
-		c = (double)(t1 - t0) / n;
-		d = (double)(now_ns() - t1) / n;
-		if (!r || c < best_create)
-			best_create = c;
-		if (!r || d < best_remove)
-			best_remove = d;
-	}
-	snprintf(name, sizeof(name), "create_n%d", n);
-	report(name, best_create);
-	snprintf(name, sizeof(name), "remove_n%d", n);
-	report(name, best_remove);
+	run_pair(&pb, n, n < 100 ? 100 / n : 1);
 }
 
 int main(int argc, char **argv)
