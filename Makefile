@@ -11,12 +11,31 @@ W ?= 1
 KBUILD_ARGS := -C $(KDIR) M=$(TOP) W=$(W) \
 	NOSTDINC_FLAGS="-nostdinc -I$(TOP)/include"
 
-.PHONY: all modules one clean deps check demo lint install uapi bench
+# The debug guest kernel (tests/vm/debug-kernel), once its build is cached.
+DEBUG_KDIR := $(shell $(TOP)/tests/vm/debug-kernel --cached 2>/dev/null)
 
-all: modules uapi
+.PHONY: all modules debug-modules one clean deps check demo lint install uapi bench
+
+all: modules uapi $(if $(DEBUG_KDIR),debug-modules)
 
 modules:
 	$(MAKE) $(KBUILD_ARGS) modules
+
+# Modules for another kernel go to out/RELEASE/, where scripts/load looks
+# first. 6.1's kbuild writes objects next to their sources, so that tree
+# is a farm of symlinks to ours, refreshed on every build.
+MIRRORED := Kbuild $(shell cd $(TOP) && find vfio sdk samples tests/fixture \
+	bench -name Kbuild -o -name '*.[ch]' ! -name '*.mod.c')
+
+debug-modules:
+	@test -n "$(DEBUG_KDIR)" || { echo "no debug kernel built (tests/vm/debug-kernel)"; exit 1; }
+	$(eval OUT := $(TOP)/out/$(shell cat $(DEBUG_KDIR)/include/config/kernel.release))
+	@mkdir -p $(OUT)
+	@cd $(OUT) && for f in $(MIRRORED); do \
+		mkdir -p "$$(dirname "$$f")" && ln -sfn "$(TOP)/$$f" "$$f"; done
+	@find $(OUT) -xtype l -delete
+	$(MAKE) -C $(DEBUG_KDIR) M=$(OUT) W=$(W) \
+		NOSTDINC_FLAGS="-nostdinc -I$(TOP)/include" modules
 
 # Build a single module directory, e.g. "make one DIR=vfio/type1", while the
 # others are still being written. Symbols from sibling modules only warn.
@@ -29,6 +48,7 @@ uapi:
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
+	rm -rf $(TOP)/out
 	$(MAKE) -C $(TOP)/tests/uapi clean
 
 deps:
