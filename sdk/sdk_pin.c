@@ -29,9 +29,19 @@ static void mdev_sdk_vfio_unpin(void *ctx, dma_addr_t iova, int npage)
 	vfio_unpin_pages(&sdev->vdev, iova, npage);
 }
 
+/* The driver hears of an unmap first, then the tracker drops the rest. */
+static void mdev_sdk_vfio_invalidate(void *ctx, u64 iova, u64 length)
+{
+	struct mdev_sdk_device *sdev = ctx;
+
+	if (sdev->ops->invalidate)
+		sdev->ops->invalidate(sdev, iova, length);
+}
+
 static const struct mdev_sdk_pin_tracker_ops mdev_sdk_vfio_pin_ops = {
-	.pin	= mdev_sdk_vfio_pin,
-	.unpin	= mdev_sdk_vfio_unpin,
+	.pin		= mdev_sdk_vfio_pin,
+	.unpin		= mdev_sdk_vfio_unpin,
+	.invalidate	= mdev_sdk_vfio_invalidate,
 };
 
 /**
@@ -134,8 +144,6 @@ void mdev_sdk_vfio_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 	struct mdev_sdk_device *sdev = to_sdk_device(vdev);
 	unsigned long dropped;
 
-	if (sdev->ops->invalidate)
-		sdev->ops->invalidate(sdev, iova, length);
 	dropped = mdev_sdk_pin_tracker_unmap(&sdev->pins, iova, length);
 	if (dropped)
 		dev_dbg(mdev_sdk_dev(sdev),

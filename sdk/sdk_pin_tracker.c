@@ -172,17 +172,18 @@ out_unlock:
 EXPORT_SYMBOL_GPL(mdev_sdk_pin_tracker_unpin);
 
 /**
- * mdev_sdk_pin_tracker_unmap - drop every pin in an IOVA range
+ * mdev_sdk_pin_tracker_unmap - invalidate an IOVA range and drop its pins
  * @t: the tracker
  * @iova: start of the range, in bytes of IOVA
  * @length: length of the range in bytes; ranges running past the end of
  *	the IOVA space are clipped
  *
- * Every page with at least one byte in the range is unpinned as often as
- * it was pinned.
+ * Calls &mdev_sdk_pin_tracker_ops.invalidate, if there is one; then every
+ * page with at least one byte in the range is unpinned as often as it is
+ * still pinned.
  *
- * Context: process context, may sleep.
- * Return: the number of pins dropped.
+ * Context: process context, may sleep; the tracker's lock not held.
+ * Return: the number of pins dropped after the invalidate callback.
  */
 unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 					 u64 iova, u64 length)
@@ -197,6 +198,9 @@ unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 		end = U64_MAX;
 	first = iova >> PAGE_SHIFT;
 	last = end >> PAGE_SHIFT;
+
+	if (t->ops->invalidate)
+		t->ops->invalidate(t->ctx, iova, length);
 
 	mutex_lock(&t->lock);
 	/* Every close unmaps everything; most find nothing to walk. */

@@ -28,11 +28,16 @@ struct page;
  *	and/or IOMMU_WRITE @prot, filling @pages; return the number pinned
  *	(all of them) or a negative errno
  * @unpin: unpin @npage pages from IOVA @iova, once each
+ * @invalidate: optional; tell the pins' user that the @length bytes of
+ *	IOVA from @iova are being unmapped, so that it stops using them and
+ *	unpins what it can. Called by mdev_sdk_pin_tracker_unmap() without
+ *	the tracker's lock, so it may unpin through the tracker
  */
 struct mdev_sdk_pin_tracker_ops {
 	int (*pin)(void *ctx, dma_addr_t iova, int npage, int prot,
 		   struct page **pages);
 	void (*unpin)(void *ctx, dma_addr_t iova, int npage);
+	void (*invalidate)(void *ctx, u64 iova, u64 length);
 };
 
 /**
