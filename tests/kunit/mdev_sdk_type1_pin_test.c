@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -54,6 +55,13 @@
  * @pin_now: tells @pinner to pin
  * @pinned: @pinner has pinned (or given up); completed for all waiters
  * @pinner_ret: what @pinner's vfio_pin_pages() returned
+ * @repin_in_unmap: on every dma_unmap, after unpinning, pin page 0 again
+ *	from the callback, as a driver pinning in a loop against the unmap
+ * @repins_ok: such pins that succeeded
+ * @repins_einval: such pins refused with -EINVAL
+ * @keep_pins: dma_unmap unpins nothing, as a buggy driver
+ * @late_unpin: dma_unmap unpins nothing itself, but has @pinner unpin
+ *	everything shortly after, as a pin in flight in another thread
  * @hold_close: close_device completes @closing, then waits for @close_go
  *	before it unpins
  * @closing: close_device has started
@@ -73,6 +81,11 @@ struct tp_fixture {
 	struct completion pin_now;
 	struct completion pinned;
 	int pinner_ret;
+	bool repin_in_unmap;
+	atomic_t repins_ok;
+	atomic_t repins_einval;
+	bool keep_pins;
+	bool late_unpin;
 	bool hold_close;
 	struct completion closing;
 	struct completion close_go;
@@ -173,7 +186,24 @@ static void tp_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 			atomic_read(&fix->closes));
 	fix->unmap_iova = iova;
 	fix->unmap_len = length;
-	tp_unpin_range(fix, iova, length);
+	if (fix->late_unpin) {
+		atomic_inc(&fix->unmaps);
+		complete(&fix->pin_now);
+		return;
+	}
+	if (!fix->keep_pins)
+		tp_unpin_range(fix, iova, length);
+	if (fix->repin_in_unmap) {
+		struct page *page;
+		int ret = tp_pin(fix, 0, 1, IOMMU_READ, &page);
+
+		if (ret == 1)
+			atomic_inc(&fix->repins_ok);
+		else if (ret == -EINVAL)
+			atomic_inc(&fix->repins_einval);
+		else
+			KUNIT_FAIL(test, "re-pin in dma_unmap returned %d", ret);
+	}
 
 	if (atomic_inc_return(&fix->unmaps) == 1 && fix->pin_in_unmap) {
 		complete(&fix->pin_now);
@@ -518,9 +548,12 @@ static int tp_unmap_user(struct tp_user *tu)
 
 	if (param->pin_in_unmap) {
 		wait_for_completion(&fix->pinned);
-		/* The racing pin got in, and a second round let it go. */
-		KUNIT_EXPECT_EQ(test, fix->pinner_ret, 1);
-		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 2);
+		/*
+		 * The unmap had begun: the racing pin finds the IOVA as good
+		 * as unmapped, so one round is enough.
+		 */
+		KUNIT_EXPECT_EQ(test, fix->pinner_ret, -EINVAL);
+		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
 	} else {
 		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
 	}
@@ -895,6 +928,118 @@ static void unmap_during_close(struct kunit *test)
 	tp_expect_closed(test);
 }
 
+static int tp_keep_pins_user(struct tp_user *tu)
+{
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
+	struct page *pages[4];
+
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 4, IOMMU_READ, pages), 4);
+	fix->keep_pins = true;
+	/* Refused with the documented errno, and no WARN (the run checks). */
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), -EBUSY);
+	KUNIT_EXPECT_GE(test, atomic_read(&fix->unmaps), 2);
+	KUNIT_EXPECT_EQ(test, tp_npinned(tu->iommu), 4UL);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 4UL);
+	/* The refused unmap leaves a mapping as usable as before it. */
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 5, 1, IOMMU_READ, pages), 1);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 5UL);
+
+	fix->keep_pins = false;
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	return 0;
+}
+
+/*
+ * Issue 16, item 3: a driver that keeps its pins gets the unmap refused
+ * with -EBUSY and a warning, never a WARN: a user can make an honest
+ * driver look like that one (see repin_every_round).
+ */
+static void unmap_refused_without_warn(struct kunit *test)
+{
+	tp_run(test, tp_keep_pins_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
+	tp_expect_closed(test);
+}
+
+static int tp_repin_user(struct tp_user *tu)
+{
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
+	struct page *pages[2];
+
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	fix->repin_in_unmap = true;
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
+	fix->repin_in_unmap = false;
+	/* Once its unmap began, the mapping took no new pin: one round. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_ok), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_einval), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	return 0;
+}
+
+/*
+ * Issue 16, item 3: pins racing an unmap, here one in each dma_unmap
+ * round, used to outlast the notify rounds: -EBUSY and a WARN, from a
+ * driver that unpins everything it is asked to.
+ */
+static void repin_every_round(struct kunit *test)
+{
+	tp_run(test, tp_repin_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
+	tp_expect_closed(test);
+}
+
+/* Unpins everything a little after dma_unmap returned. */
+static int tp_late_unpinner(void *data)
+{
+	struct tp_fixture *fix = data;
+
+	if (wait_for_completion_timeout(&fix->pin_now, MDEV_SDK_KUNIT_WAIT)) {
+		msleep(50);
+		tp_unpin_range(fix, 0, U64_MAX);
+	}
+	complete_all(&fix->pinned);
+	return 0;
+}
+
+static int tp_late_unpin_user(struct tp_user *tu)
+{
+	struct tp_fixture *fix = tu->fix;
+	struct kunit *test = tu->test;
+	struct task_struct *task;
+	struct page *pages[2];
+
+	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	fix->late_unpin = true;
+	task = kthread_run(tp_late_unpinner, fix, "mdev_sdk_unpinner");
+	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	/* The pins in flight drain while type1 waits: no second round. */
+	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
+	wait_for_completion(&fix->pinned);
+	fix->late_unpin = false;
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
+	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	return 0;
+}
+
+/*
+ * Issue 16, item 3: a pin the dma_unmap callback could not see (taken by
+ * another thread just before the unmap began) is let go of a little later;
+ * the unmap waits for it rather than spend its rounds at once.
+ */
+static void unmap_waits_for_pins_in_flight(struct kunit *test)
+{
+	tp_run(test, tp_late_unpin_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
+	tp_expect_closed(test);
+}
+
 static struct kunit_case mdev_sdk_type1_pin_cases[] = {
 	KUNIT_CASE_PARAM(pin_unpin_balance, tp_balance_gen_params),
 	KUNIT_CASE_PARAM(dma_unmap_releases_pins, tp_unmap_gen_params),
@@ -905,6 +1050,9 @@ static struct kunit_case mdev_sdk_type1_pin_cases[] = {
 	KUNIT_CASE(process_exit_with_pins),
 	KUNIT_CASE(owner_follows_credentials),
 	KUNIT_CASE(unmap_during_close),
+	KUNIT_CASE(unmap_refused_without_warn),
+	KUNIT_CASE(repin_every_round),
+	KUNIT_CASE(unmap_waits_for_pins_in_flight),
 	{}
 };
 

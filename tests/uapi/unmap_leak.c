@@ -8,9 +8,9 @@
  * locked_vm charge, warn naming the device, and recover as soon as the
  * pins are gone (the parameter is cleared, or the device is closed).
  *
- * The backend's warning is a kernel WARN, so the guest's log is expected
- * to hold one: run this with tests/vm/run --allow matching it. Needs the
- * stack and the fixture loaded. Output: PASS/FAIL/SKIP lines.
+ * The backend's warning is a ratelimited log line, not a WARN: a user can
+ * make an unmap outlast its rounds. Needs the stack and the fixture
+ * loaded. Output: PASS/FAIL/SKIP lines.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -15,18 +15,28 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
+#include <linux/wait.h>
 
 #include "../vfio.h"
 #include "type1.h"
 
 /*
  * How many times the devices are asked to unpin a mapping before its unmap
- * is refused. The mapping stays valid until it is removed, so a pin that
- * was already waiting for the container lock can land in it after a
- * device's callback returned; another round lets such a race settle before
- * a driver is blamed.
+ * is refused. Once asked, a mapping takes no new pin, but a pin taken just
+ * before (by a thread of the driver that its callback could not see yet)
+ * may still be held when the callback returns: the unmap then waits up to
+ * TYPE1_UNMAP_WAIT for such pins to go before it asks again, and only
+ * blames a driver whose pins outlast every round.
  */
 #define TYPE1_UNMAP_ROUNDS	3
+#define TYPE1_UNMAP_WAIT	(HZ / 4)
+
+/*
+ * Unmaps waiting for the pins of a mapping to go. One queue serves every
+ * container: a wait only happens when a driver still held pins after its
+ * dma_unmap callback, and each waiter looks its own mapping up again.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(type1_unmap_wq);
 
 #define TYPE1_DMA_START(dma)	((dma)->iova)
 #define TYPE1_DMA_LAST(dma)	((dma)->last)
@@ -189,10 +199,60 @@ static void type1_dma_notify_unmap(struct type1_iommu *iommu, u64 iova,
 	mutex_lock(&iommu->lock);
 }
 
+/**
+ * type1_dma_unpinned - a mapping lost its last pin
+ * @dma: the mapping
+ *
+ * Wakes the unmap waiting for it, if any.
+ *
+ * Context: process context, &type1_iommu.lock held.
+ */
+void type1_dma_unpinned(struct type1_dma *dma)
+{
+	if (dma->unmapping)
+		wake_up_all(&type1_unmap_wq);
+}
+
+/*
+ * Give pins the devices still held after their dma_unmap callbacks a
+ * moment to go; the caller must look the tree up again afterwards.
+ */
+static void type1_dma_wait_unpinned(struct type1_iommu *iommu)
+{
+	DEFINE_WAIT(wait);
+
+	lockdep_assert_held(&iommu->lock);
+
+	/* Queued before the lock goes: an unpin after that wakes us. */
+	prepare_to_wait(&type1_unmap_wq, &wait, TASK_UNINTERRUPTIBLE);
+	mutex_unlock(&iommu->lock);
+	schedule_timeout(TYPE1_UNMAP_WAIT);
+	finish_wait(&type1_unmap_wq, &wait);
+	mutex_lock(&iommu->lock);
+}
+
+/*
+ * A refused unmap leaves its mappings as they were: open to pins again.
+ * An unmap of the same range running alongside closes them again at its
+ * next round.
+ */
+static void type1_dma_reopen(struct type1_iommu *iommu, u64 iova, u64 last)
+{
+	struct type1_dma *dma;
+
+	lockdep_assert_held(&iommu->lock);
+
+	for (dma = type1_dma_tree_iter_first(&iommu->dmas, iova, last); dma;
+	     dma = type1_dma_tree_iter_next(dma, iova, last))
+		dma->unmapping = false;
+}
+
 /*
  * A driver kept pages pinned through repeated dma_unmap callbacks. Name it
  * (emulated-IOMMU groups hold a single device) so the bug can be fixed; the
- * unmap itself is refused and the mapping kept, which is always safe.
+ * unmap itself is refused and the mapping kept, which is always safe. A
+ * user can make the unmap take this path, so no WARN: one ratelimited line
+ * per refused unmap.
  */
 static void type1_dma_blame(struct type1_iommu *iommu, struct type1_dma *dma)
 {
@@ -212,16 +272,15 @@ static void type1_dma_blame(struct type1_iommu *iommu, struct type1_dma *dma)
 
 		iommu_group_put(group);
 		if (culprit) {
-			dev_WARN_ONCE(vdev->dev, true,
-				      "%s: dma_unmap left IOVA range 0x%llx-0x%llx pinned; unmap refused\n",
-				      vdev->ops->name ?: "vfio", dma->iova,
-				      dma->last);
+			dev_warn_ratelimited(vdev->dev,
+					     "%s: dma_unmap left IOVA range 0x%llx-0x%llx pinned; unmap refused\n",
+					     vdev->ops->name ?: "vfio", dma->iova,
+					     dma->last);
 			return;
 		}
 	}
-	WARN_ONCE(true,
-		  "mdev_sdk_vfio_iommu_type1: IOVA range 0x%llx-0x%llx still pinned by a closed device; unmap refused\n",
-		  dma->iova, dma->last);
+	pr_warn_ratelimited("mdev_sdk_vfio_iommu_type1: IOVA range 0x%llx-0x%llx still pinned by a closed device; unmap refused\n",
+			    dma->iova, dma->last);
 }
 
 /*
@@ -258,7 +317,11 @@ static bool type1_dma_splits(struct type1_iommu *iommu,
  * if the range starts inside a mapping nothing more is removed, and a
  * mapping that starts inside the range is removed whole even if it runs
  * past its end. Mappings with pinned pages are removed only after every
- * open device's dma_unmap callback released them.
+ * open device's dma_unmap callback released them. From the first callback
+ * on, such a mapping takes no new pin (type1_pin_pages() fails with
+ * -EINVAL), so a driver that unpins when asked lets the unmap complete
+ * even while it keeps trying to pin; pins it held but could not yet see
+ * are waited for, briefly, before it is asked again.
  *
  * Context: process context; takes @iommu->lock, and @iommu->devices_rwsem
  * too once a mapping in the range has pins; calls dma_unmap callbacks with
@@ -267,8 +330,9 @@ static bool type1_dma_splits(struct type1_iommu *iommu,
  * if @iova or @size is not page aligned, @size is zero, the range wraps
  * around, @all comes with a non-zero @iova or @size, or (v2) the range
  * would split a mapping; -EBUSY if a device kept pages of a mapping pinned
- * through its dma_unmap callbacks; that mapping and the ones after it are
- * left in place.
+ * through TYPE1_UNMAP_ROUNDS dma_unmap callbacks (a driver bug, reported
+ * in the kernel log without a WARN): that mapping and the ones after it
+ * are left in place and take pins again.
  */
 int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 		    bool all, u64 *unmapped)
@@ -276,7 +340,7 @@ int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 	struct type1_dma *dma, *next;
 	u64 last, notified = 0;
 	unsigned int rounds = 0;
-	bool notifying = false;
+	bool notifying = false, waited = false;
 	int ret = 0;
 
 	*unmapped = 0;
@@ -327,13 +391,27 @@ again:
 			if (dma->iova != notified) {
 				notified = dma->iova;
 				rounds = 0;
+				waited = false;
+			}
+			/*
+			 * Asked already, yet pinned: by pins nobody can add
+			 * to any more, held by a thread the callback could
+			 * not see. Let them go before asking again.
+			 */
+			if (rounds && !waited) {
+				waited = true;
+				type1_dma_wait_unpinned(iommu);
+				goto again;
 			}
 			if (rounds == TYPE1_UNMAP_ROUNDS) {
 				type1_dma_blame(iommu, dma);
 				ret = -EBUSY;
 				goto out_unlock;
 			}
+			/* No new pin from here on; see type1_pin_pages(). */
+			dma->unmapping = true;
 			rounds++;
+			waited = false;
 			type1_dma_notify_unmap(iommu, dma->iova, dma->last);
 			goto again;
 		}
@@ -343,6 +421,8 @@ again:
 	}
 
 out_unlock:
+	if (ret && notifying)
+		type1_dma_reopen(iommu, iova, last);
 	mutex_unlock(&iommu->lock);
 	if (notifying)
 		up_read(&iommu->devices_rwsem);

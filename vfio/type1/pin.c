@@ -88,7 +88,8 @@ static int type1_unpin_one(struct type1_dma *dma, u64 iova)
 
 	/* The device may have written to a writable mapping. */
 	unpin_user_pages_dirty_lock(&pin->page, 1, dma->prot & IOMMU_WRITE);
-	dma->npinned--;
+	if (!--dma->npinned)
+		type1_dma_unpinned(dma);
 	kfree(pin);
 	return 1;
 }
@@ -224,7 +225,9 @@ static int type1_unpin_locked(struct type1_iommu *iommu, u64 iova, int npage)
  *
  * Context: process context; takes @iommu->lock and the owner's mmap_lock.
  * Return: @npage on success; -EINVAL for bad arguments, an IOVA that is not
- * mapped, or no open device with a dma_unmap callback in the container;
+ * mapped or whose unmap is under way (as upstream's iommufd answers for an
+ * area being unmapped), or no open device with a dma_unmap callback in the
+ * container;
  * -E2BIG if @npage is too large; -EACCES in a Type1 (v1) container, as
  * upstream; -EPERM if @prot asks for more than the mapping allows; -ESRCH
  * if the mapping's owner has exited; -ENOMEM over RLIMIT_MEMLOCK or out of
@@ -269,7 +272,11 @@ int type1_pin_pages(void *iommu_data, struct iommu_group *group,
 
 		if (!dma || page_iova > dma->last) {
 			dma = type1_dma_find(iommu, page_iova);
-			if (!dma) {
+			/*
+			 * A mapping being unmapped is as good as gone: a pin
+			 * now would only prolong the unmap, or outlast it.
+			 */
+			if (!dma || dma->unmapping) {
 				ret = -EINVAL;
 				goto out_unwind;
 			}

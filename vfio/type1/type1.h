@@ -86,6 +86,8 @@ struct type1_owner {
  *	indices stay small and the xarray shallow: pinning the first page of
  *	a mapping allocates no xarray node at all
  * @npinned: entries in @pins
+ * @unmapping: an unmap is asking the devices to unpin the mapping; it
+ *	takes no new pin meanwhile, so that drivers which let go converge
  * @owner: the process that created the mapping (reference held)
  *
  * Members after the private marker belong to the interval tree.
@@ -97,6 +99,7 @@ struct type1_dma {
 	int prot;
 	struct xarray pins;
 	unsigned long npinned;
+	bool unmapping;
 	struct type1_owner *owner;
 	/* private: */
 	struct rb_node rb;
@@ -166,6 +169,7 @@ int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 int type1_dma_unmap(struct type1_iommu *iommu, u64 iova, u64 size,
 		    bool all, u64 *unmapped);
 void type1_dma_remove_all(struct type1_iommu *iommu);
+void type1_dma_unpinned(struct type1_dma *dma);
 
 /* owner.c */
 struct type1_owner *type1_owner_get(struct type1_iommu *iommu);
