@@ -5,7 +5,9 @@
  * type1 refuses to finish an unmap while a device still holds pins in the
  * range, and a driver that forgets one of its pins leaves the user's unmap
  * looping. Every pin goes through the tracker (sdk_pin_tracker.c), so the
- * SDK can drop whatever the driver did not drop itself.
+ * SDK can drop whatever the driver did not drop itself; the tracker refuses
+ * pins into a range being unmapped, so what it drops is only ever what the
+ * driver held when it was told of the unmap.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -65,10 +67,17 @@ void mdev_sdk_pins_init(struct mdev_sdk_device *sdev)
  *
  * The SDK unpins whatever is still pinned when the user unmaps the range
  * (after calling &mdev_sdk_device_ops.invalidate) or closes the device.
+ * From the moment an unmap of the range begins until the SDK has dropped
+ * those pins, the range takes no new pin: this fails with -EINVAL, as it
+ * will once the unmap is done, rather than hand out pages the SDK would
+ * unpin behind the driver's back. It fails at once rather than wait, so
+ * an invalidate callback may wait for a thread that is pinning. A driver
+ * treats it as a DMA fault, as it does a bad guest address.
  *
  * Context: process context, may sleep.
- * Return: @npage; -EINVAL for a bad range or a device that is not open;
- * -E2BIG for too many pages; -ENOMEM; or the errno of vfio_pin_pages().
+ * Return: @npage; -EINVAL for a bad range, a device that is not open, an
+ * IOVA that is not mapped or one whose unmap is under way; -E2BIG for too
+ * many pages; -ENOMEM; or the errno of vfio_pin_pages().
  */
 int mdev_sdk_pin(struct mdev_sdk_device *sdev, dma_addr_t iova, int npage,
 		 int prot, struct page **pages)
@@ -134,8 +143,12 @@ EXPORT_SYMBOL_GPL(mdev_sdk_pinned_pages);
  * @iova: start of the unmapped range, in bytes of IOVA
  * @length: bytes unmapped
  *
- * The driver hears of it first, then every pin left in the range goes.
- * Tolerates being called before open_device(): the tracker is then empty.
+ * The range is closed to new pins, the driver hears of it, then every pin
+ * left in the range goes: all of them pins the driver held when its
+ * invalidate callback was called. Upstream's type1 would ask again until
+ * the driver let go; ours asks a few times (see vfio/type1/dma.c), so the
+ * SDK lets go for a driver that forgets. Tolerates being called before
+ * open_device(): the tracker is then empty.
  *
  * Context: process context, may sleep; no SDK lock held.
  */

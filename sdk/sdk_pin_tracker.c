@@ -7,10 +7,29 @@
  * against a fake backend.
  */
 #include <linux/export.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 
 #include <mdev_sdk/pin.h>
+
+/*
+ * An unmap under way, on its caller's stack: pages @first to @last (page
+ * frame numbers of IOVA) take no new pin until it is done.
+ */
+struct mdev_sdk_pin_unmap {
+	struct rb_node rb;
+	unsigned long first;
+	unsigned long last;
+	unsigned long subtree_last;
+};
+
+#define MDEV_SDK_UNMAP_FIRST(u)	((u)->first)
+#define MDEV_SDK_UNMAP_LAST(u)	((u)->last)
+
+INTERVAL_TREE_DEFINE(struct mdev_sdk_pin_unmap, rb, unsigned long,
+		     subtree_last, MDEV_SDK_UNMAP_FIRST, MDEV_SDK_UNMAP_LAST,
+		     static inline, mdev_sdk_unmap_tree)
 
 /**
  * mdev_sdk_pin_tracker_init - initialise an empty tracker
@@ -27,6 +46,7 @@ void mdev_sdk_pin_tracker_init(struct mdev_sdk_pin_tracker *t,
 	mutex_init(&t->lock);
 	xa_init(&t->pins);
 	t->nr_pins = 0;
+	t->unmapping = RB_ROOT_CACHED;
 	t->ops = ops;
 	t->ctx = ctx;
 }
@@ -88,11 +108,17 @@ static void mdev_sdk_pin_uncount(struct mdev_sdk_pin_tracker *t,
  * @prot: IOMMU_READ and/or IOMMU_WRITE
  * @pages: receives @npage page pointers
  *
- * A page may be pinned several times; each pin is counted.
+ * A page may be pinned several times; each pin is counted. A page inside
+ * the range of an mdev_sdk_pin_tracker_unmap() under way is treated as
+ * unmapped already: its unmap dropped, or is about to drop, every pin in
+ * the range, and would otherwise drop this one too without telling the
+ * caller. Refusing at once, rather than waiting for the unmap, also keeps
+ * an invalidate callback free to wait for a thread that is pinning.
  *
  * Context: process context, may sleep.
- * Return: @npage; -EINVAL for a bad range; -ENOMEM; or the backend's
- * errno. On failure nothing stays pinned.
+ * Return: @npage; -EINVAL for a bad range, or if a page of it is being
+ * unmapped (the errno type1 gives for an unmapped IOVA); -ENOMEM; or the
+ * backend's errno. On failure nothing stays pinned.
  */
 int mdev_sdk_pin_tracker_pin(struct mdev_sdk_pin_tracker *t, dma_addr_t iova,
 			     int npage, int prot, struct page **pages)
@@ -104,6 +130,11 @@ int mdev_sdk_pin_tracker_pin(struct mdev_sdk_pin_tracker *t, dma_addr_t iova,
 		return -EINVAL;
 
 	mutex_lock(&t->lock);
+	if (mdev_sdk_unmap_tree_iter_first(&t->unmapping, pfn,
+					   pfn + npage - 1)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
 	ret = t->ops->pin(t->ctx, iova, npage, prot, pages);
 	if (ret < 0)
 		goto out_unlock;
@@ -178,9 +209,15 @@ EXPORT_SYMBOL_GPL(mdev_sdk_pin_tracker_unpin);
  * @length: length of the range in bytes; ranges running past the end of
  *	the IOVA space are clipped
  *
- * Calls &mdev_sdk_pin_tracker_ops.invalidate, if there is one; then every
- * page with at least one byte in the range is unpinned as often as it is
- * still pinned.
+ * Every page with at least one byte in the range is closed to new pins
+ * (mdev_sdk_pin_tracker_pin() fails with -EINVAL) for the whole call.
+ * &mdev_sdk_pin_tracker_ops.invalidate, if there is one, is called next;
+ * then every page of the range is unpinned as often as it is still pinned.
+ * Since no pin can be added meanwhile, those are all pins that existed
+ * when the callback was called: a pin the caller of the tracker takes
+ * after its callback returned is refused, never dropped behind its back.
+ * Unmaps of overlapping ranges may run at the same time; a page reopens
+ * when the last of them is done.
  *
  * Context: process context, may sleep; the tracker's lock not held.
  * Return: the number of pins dropped after the invalidate callback.
@@ -188,7 +225,8 @@ EXPORT_SYMBOL_GPL(mdev_sdk_pin_tracker_unpin);
 unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 					 u64 iova, u64 length)
 {
-	unsigned long first, last, pfn, dropped = 0;
+	struct mdev_sdk_pin_unmap unmap;
+	unsigned long pfn, dropped = 0;
 	void *entry;
 	u64 end;
 
@@ -196,17 +234,23 @@ unsigned long mdev_sdk_pin_tracker_unmap(struct mdev_sdk_pin_tracker *t,
 		return 0;
 	if (check_add_overflow(iova, length - 1, &end))
 		end = U64_MAX;
-	first = iova >> PAGE_SHIFT;
-	last = end >> PAGE_SHIFT;
+	unmap.first = iova >> PAGE_SHIFT;
+	unmap.last = end >> PAGE_SHIFT;
+
+	/* Before the callback, so that no pin can slip in behind it. */
+	mutex_lock(&t->lock);
+	mdev_sdk_unmap_tree_insert(&unmap, &t->unmapping);
+	mutex_unlock(&t->lock);
 
 	if (t->ops->invalidate)
 		t->ops->invalidate(t->ctx, iova, length);
 
 	mutex_lock(&t->lock);
+	mdev_sdk_unmap_tree_remove(&unmap, &t->unmapping);
 	/* Every close unmaps everything; most find nothing to walk. */
 	if (!t->nr_pins)
 		goto out_unlock;
-	xa_for_each_range(&t->pins, pfn, entry, first, last) {
+	xa_for_each_range(&t->pins, pfn, entry, unmap.first, unmap.last) {
 		unsigned long cnt = xa_to_value(entry);
 		unsigned long i;
 

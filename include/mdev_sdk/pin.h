@@ -4,9 +4,11 @@
  *
  * Every page a driver pins through mdev_sdk_pin() is recorded per device,
  * with a count, so the SDK can implement &vfio_device_ops.dma_unmap itself:
- * it calls the driver's invalidate hook and then unpins whatever the driver
- * still holds in the unmapped range. A driver that pins therefore cannot
- * leave a pin behind an unmap, which would make type1 fail the unmap.
+ * it closes the range to new pins, calls the driver's invalidate hook and
+ * then unpins whatever the driver still holds of the pins it had when the
+ * hook was called. A driver that pins therefore cannot leave a pin behind
+ * an unmap, which would make type1 fail the unmap, and never loses one it
+ * took after the hook (such a pin is refused instead).
  *
  * The tracker core (struct mdev_sdk_pin_tracker) knows nothing of VFIO: it
  * pins and unpins through &mdev_sdk_pin_tracker_ops, so that unit tests can
@@ -16,6 +18,7 @@
 #define MDEV_SDK_PIN_H
 
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -45,13 +48,16 @@ struct mdev_sdk_pin_tracker_ops {
  * @lock: serialises every operation on the tracker
  * @pins: pin count per IOVA page frame number, as xarray value entries
  * @nr_pins: sum of all counts
+ * @unmapping: page ranges of the unmaps under way, an interval tree that
+ *	mdev_sdk_pin_tracker_pin() refuses to pin into
  * @ops: the backend
  * @ctx: first argument of the backend's callbacks
  */
 struct mdev_sdk_pin_tracker {
-	struct mutex lock;	/* guards @pins and @nr_pins */
+	struct mutex lock;	/* guards @pins, @nr_pins and @unmapping */
 	struct xarray pins;
 	unsigned long nr_pins;
+	struct rb_root_cached unmapping;
 	const struct mdev_sdk_pin_tracker_ops *ops;
 	void *ctx;
 };

@@ -18,12 +18,17 @@
  * @pinned: pin count per IOVA page, pages 0 to FAKE_PAGES - 1
  * @fail_pin: errno the next pin returns, or 0
  * @short_pin: if non-zero, pin only this many pages and report it
+ * @hook: if set, the driver's invalidate callback, run with the tracker's
+ *	lock not held as the SDK runs the driver's
+ * @invalidates: invalidate callbacks so far
  * @tracker: the tracker under test
  */
 struct fake_backend {
 	int pinned[FAKE_PAGES];
 	int fail_pin;
 	int short_pin;
+	void (*hook)(struct fake_backend *fb, u64 iova, u64 length);
+	int invalidates;
 	struct mdev_sdk_pin_tracker tracker;
 };
 
@@ -57,9 +62,19 @@ static void fake_unpin(void *ctx, dma_addr_t iova, int npage)
 		fb->pinned[pfn + i]--;
 }
 
+static void fake_invalidate(void *ctx, u64 iova, u64 length)
+{
+	struct fake_backend *fb = ctx;
+
+	fb->invalidates++;
+	if (fb->hook)
+		fb->hook(fb, iova, length);
+}
+
 static const struct mdev_sdk_pin_tracker_ops fake_ops = {
 	.pin = fake_pin,
 	.unpin = fake_unpin,
+	.invalidate = fake_invalidate,
 };
 
 static int pin_test_init(struct kunit *test)
@@ -257,6 +272,157 @@ static void pin_test_backend_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
 }
 
+/**
+ * struct racing_pin - what a driver pinned while an unmap was under way
+ * @pfn: the page it pinned
+ * @ret: what the pin returned
+ */
+struct racing_pin {
+	unsigned long pfn;
+	int ret;
+};
+
+/* Pins of the hooks below, in call order; reset by each case. */
+static struct racing_pin racing_pins[4];
+static int nr_racing_pins;
+
+static void record_pin(struct fake_backend *fb, unsigned long pfn)
+{
+	if (nr_racing_pins == ARRAY_SIZE(racing_pins))
+		return;
+	racing_pins[nr_racing_pins].pfn = pfn;
+	racing_pins[nr_racing_pins++].ret = pin(fb, pfn, 1);
+}
+
+/*
+ * The driver's invalidate callback has stopped using the range, and then
+ * something of the driver's (a worker, a register write) pins pages 2 and
+ * 8, as a thread racing the unmap would right after the callback.
+ */
+static void hook_pin_after_invalidate(struct fake_backend *fb, u64 iova,
+				      u64 length)
+{
+	record_pin(fb, 2);
+	record_pin(fb, 8);
+}
+
+/*
+ * Issue 16, item 1: a pin taken while the SDK's dma_unmap is between the
+ * driver's invalidate callback and the tracker's clean-up is either
+ * refused, or the driver keeps it. The tracker must never drop a pin
+ * behind the driver's back: the driver would hold page pointers it
+ * believes pinned. Only the pins that existed when the callback was called
+ * are the SDK's to drop.
+ */
+static void pin_test_pin_during_unmap(struct kunit *test)
+{
+	struct fake_backend *fb = test->priv;
+	int i;
+
+	nr_racing_pins = 0;
+	KUNIT_ASSERT_EQ(test, pin(fb, 1, 2), 2);
+	fb->hook = hook_pin_after_invalidate;
+
+	/* Pages 0 to 3 are unmapped; page 8 is not in the range. */
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
+							 4 * PAGE_SIZE),
+			2UL);
+	fb->hook = NULL;
+	KUNIT_EXPECT_EQ(test, fb->invalidates, 1);
+	KUNIT_ASSERT_EQ(test, nr_racing_pins, 2);
+
+	/* Whatever the driver's pins returned, the tracker agrees with it. */
+	for (i = 0; i < nr_racing_pins; i++) {
+		struct racing_pin *rp = &racing_pins[i];
+
+		if (rp->ret == 1)
+			KUNIT_EXPECT_EQ_MSG(test, fb->pinned[rp->pfn], 1,
+					    "page %lu: pin succeeded, then dropped behind the driver",
+					    rp->pfn);
+		else
+			KUNIT_EXPECT_EQ(test, fb->pinned[rp->pfn], 0);
+	}
+	/* The documented answer: an IOVA being unmapped is no longer mapped. */
+	KUNIT_EXPECT_EQ(test, racing_pins[0].ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, racing_pins[1].ret, 1);
+	KUNIT_EXPECT_EQ(test, fb->pinned[1], 0);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker),
+			(unsigned long)total_pinned(fb));
+
+	/* Once the unmap is over, the range may be pinned again. */
+	KUNIT_EXPECT_EQ(test, pin(fb, 2, 1), 1);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unpin(&fb->tracker,
+							 2 << PAGE_SHIFT, 1),
+			0);
+	if (racing_pins[1].ret == 1)
+		KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unpin(&fb->tracker,
+								 8 << PAGE_SHIFT, 1),
+				0);
+	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+}
+
+/*
+ * A second unmap (another thread's, or a close) runs and ends while the
+ * first is still in the driver's callback: the first range must stay
+ * closed to pins until its own unmap is done, the second's must reopen.
+ */
+static void hook_nested_unmap(struct fake_backend *fb, u64 iova, u64 length)
+{
+	if (iova)
+		return;		/* the inner unmap, of pages 8 and 9 */
+	mdev_sdk_pin_tracker_unmap(&fb->tracker, 8 * PAGE_SIZE, 2 * PAGE_SIZE);
+	record_pin(fb, 2);
+	record_pin(fb, 9);
+}
+
+static void pin_test_overlapping_unmaps(struct kunit *test)
+{
+	struct fake_backend *fb = test->priv;
+
+	nr_racing_pins = 0;
+	KUNIT_ASSERT_EQ(test, pin(fb, 2, 1), 1);
+	KUNIT_ASSERT_EQ(test, pin(fb, 8, 1), 1);
+	fb->hook = hook_nested_unmap;
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
+							 4 * PAGE_SIZE),
+			1UL);
+	fb->hook = NULL;
+	KUNIT_EXPECT_EQ(test, fb->invalidates, 2);
+	KUNIT_ASSERT_EQ(test, nr_racing_pins, 2);
+	KUNIT_EXPECT_EQ(test, racing_pins[0].ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, racing_pins[1].ret, 1);
+	KUNIT_EXPECT_EQ(test, fb->pinned[2], 0);
+	KUNIT_EXPECT_EQ(test, fb->pinned[8], 0);
+	/* Taken after the inner unmap ended: the driver's to keep. */
+	KUNIT_EXPECT_EQ(test, fb->pinned[9], 1);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 1UL);
+	mdev_sdk_pin_tracker_unmap(&fb->tracker, 0, U64_MAX);
+	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
+}
+
+/* The driver unpins its own pins from its callback, as it should. */
+static void hook_unpin(struct fake_backend *fb, u64 iova, u64 length)
+{
+	mdev_sdk_pin_tracker_unpin(&fb->tracker, 1 << PAGE_SHIFT, 2);
+}
+
+static void pin_test_unpin_in_invalidate(struct kunit *test)
+{
+	struct fake_backend *fb = test->priv;
+
+	KUNIT_ASSERT_EQ(test, pin(fb, 1, 2), 2);
+	KUNIT_ASSERT_EQ(test, pin(fb, 2, 1), 1);
+	fb->hook = hook_unpin;
+	/* Page 2's second pin is the only one the SDK still has to drop. */
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
+							 4 * PAGE_SIZE),
+			1UL);
+	fb->hook = NULL;
+	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+}
+
 static struct kunit_case mdev_sdk_pin_cases[] = {
 	KUNIT_CASE(pin_test_pin_unpin),
 	KUNIT_CASE(pin_test_unpin_not_pinned),
@@ -264,6 +430,9 @@ static struct kunit_case mdev_sdk_pin_cases[] = {
 	KUNIT_CASE_PARAM(pin_test_unmap, unmap_gen_params),
 	KUNIT_CASE_PARAM(pin_test_bad_range, bad_range_gen_params),
 	KUNIT_CASE(pin_test_backend_errors),
+	KUNIT_CASE(pin_test_pin_during_unmap),
+	KUNIT_CASE(pin_test_overlapping_unmaps),
+	KUNIT_CASE(pin_test_unpin_in_invalidate),
 	{}
 };
 
