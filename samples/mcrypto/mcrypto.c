@@ -83,8 +83,9 @@ static const struct mcrypto_type_cfg mcrypto_cfgs[] = {
  * @src_last: last IOVA it reads
  * @dst_first: first IOVA it writes
  * @dst_last: last IOVA it writes
- * @ring_first: first IOVA of the pinned ring, page aligned
- * @ring_npage: pages of the pinned ring
+ * @ring_first: first IOVA of the pinned ring, page aligned; written with
+ *	both @engine and @lock held, so either keeps it stable
+ * @ring_npage: pages of the pinned ring, 0 if none; as @ring_first
  * @ring_pages: the pinned ring; under @engine
  * @pages: the job's current chunk of pinned source; under @engine
  */
@@ -141,7 +142,9 @@ static void mcrypto_ring_unpin(struct mcrypto_state *s)
 	if (!s->ring_npage)
 		return;
 	mdev_sdk_unpin(s->sdev, s->ring_first, s->ring_npage);
+	spin_lock(&s->lock);
 	s->ring_npage = 0;
+	spin_unlock(&s->lock);
 }
 
 static struct mcrypto_desc *mcrypto_desc_map(struct mcrypto_state *s,
@@ -324,8 +327,10 @@ static int mcrypto_enable(struct mcrypto_state *s)
 			   s->ring_pages);
 	if (ret < 0)
 		return ret;
+	spin_lock(&s->lock);
 	s->ring_first = first;
 	s->ring_npage = npage;
+	spin_unlock(&s->lock);
 	return 0;
 }
 
@@ -558,6 +563,12 @@ static void mcrypto_close(struct mdev_sdk_device *sdev)
  * writes there is aborted and the queue halts, so nothing re-pins the range
  * while type1 completes the unmap; taking the engine then waits for the job
  * to let go of its pages. A ring in the range is unpinned here.
+ *
+ * Whether the ring is hit is decided with the engine held, as the ring is
+ * pinned and published under it: decided before, a ring being enabled
+ * meanwhile would be missed and stay pinned over the unmap. A job or a
+ * ring pinned after the SDK told us finds the range closed (the SDK
+ * refuses the pin), so nothing here can miss one.
  */
 static void mcrypto_invalidate(struct mdev_sdk_device *sdev, u64 iova,
 			       u64 length)
@@ -573,23 +584,24 @@ static void mcrypto_invalidate(struct mdev_sdk_device *sdev, u64 iova,
 		WRITE_ONCE(s->abort, true);
 		mcrypto_halt(s, ECANCELED);
 	}
+	spin_unlock(&s->lock);
+
+	mutex_lock(&s->engine);
+	spin_lock(&s->lock);
 	ring_hit = s->ring_npage &&
 		   mcrypto_overlaps(s->ring_first,
 				    s->ring_first + ((u64)s->ring_npage << PAGE_SHIFT) - 1,
 				    iova, last);
-	if (ring_hit && !s->halted) {
-		mcrypto_halt(s, EFAULT);
-		raise = true;
+	if (ring_hit) {
+		if (!s->halted) {
+			mcrypto_halt(s, EFAULT);
+			raise = true;
+		}
+		s->enabled = false;
 	}
 	spin_unlock(&s->lock);
-
-	mutex_lock(&s->engine);
-	if (ring_hit) {
-		spin_lock(&s->lock);
-		s->enabled = false;
-		spin_unlock(&s->lock);
+	if (ring_hit)
 		mcrypto_ring_unpin(s);
-	}
 	mutex_unlock(&s->engine);
 	if (raise)
 		mdev_sdk_irq_raise(sdev, 0);

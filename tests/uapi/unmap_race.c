@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Race of pins against unmaps of the same IOVA, from one process.
+ * Races of pins against unmaps of the same IOVA, from one process.
  *
- * One thread loops MDEV_BENCH_PIN (bench/kmod's ioctl: vfio_pin_pages()
+ * bench: one thread loops MDEV_BENCH_PIN (bench/kmod's ioctl: vfio_pin_pages()
  * and vfio_unpin_pages() of 16 pages, in the kernel) while another loops
  * VFIO_IOMMU_UNMAP_DMA and VFIO_IOMMU_MAP_DMA of that very mapping. The
  * driver is honest: its pins live only inside the ioctl. So every unmap
@@ -14,8 +14,16 @@
  *  - once the threads stop, everything unmaps and VmLck is back where it
  *    started.
  *
- * Needs the stack and bench/kmod/mdev_bench.ko loaded. Usage:
- *   unmap_race [SECONDS]        race for SECONDS (default 3)
+ * mcrypto: one thread toggles an mcrypto device's queue (CTRL.ENABLE,
+ * which pins the ring) while another unmaps and remaps the ring's IOVA.
+ * Only the toggling thread enables, and an unmap can only disable, so a
+ * queue that reads ENABLED after the pinned count was read must have had
+ * its ring pinned then: ENABLED with nothing pinned means the SDK dropped
+ * the ring's pins behind the driver (issue 16, item 1).
+ *
+ * Needs the stack and bench/kmod/mdev_bench.ko, or samples/mcrypto, loaded.
+ * Usage:
+ *   unmap_race [bench|mcrypto] [SECONDS]   race for SECONDS (default 3)
  * Output: PASS/FAIL/SKIP/INFO lines.
  */
 #define _GNU_SOURCE
@@ -34,11 +42,14 @@
 
 #include "common.h"
 #include "../../bench/mdev_bench.h"
+#include "../../samples/mcrypto/mcrypto_hw.h"
 
 #define BENCH_PARENT	"mdev_bench"
 #define BENCH_TYPE	"mdev_bench-1"
 #define NPAGE		16
 #define IOVA		(64ULL << 20)
+#define MC_BAR0		((__u64)VFIO_PCI_BAR0_REGION_INDEX << 40)
+#define MC_RING_ENTRIES	64
 
 /**
  * struct race - what the two threads share
@@ -49,6 +60,8 @@
  * @pins_einval: pins refused with EINVAL
  * @pins_bad: pins that failed otherwise
  * @bad_errno: errno of the last such failure
+ * @toggles: mcrypto: queue enables
+ * @lost: mcrypto: enables that read ENABLED with no pin held
  */
 struct race {
 	struct vfio_handle h;
@@ -58,7 +71,46 @@ struct race {
 	atomic_long pins_einval;
 	atomic_long pins_bad;
 	atomic_int bad_errno;
+	atomic_long toggles;
+	atomic_long lost;
 };
+
+static __u32 mc_rd(struct race *r, unsigned int reg)
+{
+	__u32 v = ~0u;
+
+	if (pread(r->h.device, &v, 4, MC_BAR0 + reg) != 4)
+		return ~0u;
+	return v;
+}
+
+static void mc_wr(struct race *r, unsigned int reg, __u32 v)
+{
+	if (pwrite(r->h.device, &v, 4, MC_BAR0 + reg) != 4) {
+		atomic_store(&r->bad_errno, errno);
+		atomic_fetch_add(&r->pins_bad, 1);
+	}
+}
+
+static void *toggler(void *arg)
+{
+	struct race *r = arg;
+	__u32 pinned, status;
+
+	while (!atomic_load(&r->stop)) {
+		mc_wr(r, MCRYPTO_REG_CTRL, MCRYPTO_CTRL_ENABLE);
+		/* Pinned count first: an unmap may only disable since. */
+		pinned = mc_rd(r, MCRYPTO_REG_PINNED);
+		status = mc_rd(r, MCRYPTO_REG_STATUS);
+		if (status & MCRYPTO_STATUS_ENABLED) {
+			atomic_fetch_add(&r->toggles, 1);
+			if (!pinned)
+				atomic_fetch_add(&r->lost, 1);
+		}
+		mc_wr(r, MCRYPTO_REG_CTRL, 0);
+	}
+	return NULL;
+}
 
 static void *pinner(void *arg)
 {
@@ -82,7 +134,9 @@ static void *pinner(void *arg)
 
 int main(int argc, char **argv)
 {
-	int seconds = argc > 1 ? atoi(argv[1]) : 3;
+	bool mcrypto = argc > 1 && !strcmp(argv[1], "mcrypto");
+	int argi = argc > 1 && (mcrypto || !strcmp(argv[1], "bench")) ? 2 : 1;
+	int seconds = argc > argi ? atoi(argv[argi]) : 3;
 	long unmaps_ok = 0, unmaps_busy = 0, unmaps_bad = 0, maps_bad = 0;
 	long lck0, lck, partial = 0;
 	struct race r = { .size = NPAGE * 4096 };
@@ -102,7 +156,10 @@ int main(int argc, char **argv)
 	r.size = NPAGE * (size_t)sysconf(_SC_PAGESIZE);
 
 	uuid_random(uuid);
-	ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
+	if (mcrypto)
+		ret = mdev_create_on("mcrypto", "mcrypto-1", uuid);
+	else
+		ret = mdev_create_on(BENCH_PARENT, BENCH_TYPE, uuid);
 	if (!t_expect_ret("race.create", ret, 0))
 		return 1;
 	ret = vfio_open_device(uuid, &r.h);
@@ -118,7 +175,13 @@ int main(int argc, char **argv)
 						VFIO_DMA_MAP_FLAG_WRITE)))
 		goto out_unmap_buf;
 
-	ret = pthread_create(&thr, NULL, pinner, &r);
+	if (mcrypto) {
+		/* The ring ends a page past IOVA: one page pinned per enable. */
+		mc_wr(&r, MCRYPTO_REG_RING_LO, (__u32)IOVA);
+		mc_wr(&r, MCRYPTO_REG_RING_HI, IOVA >> 32);
+		mc_wr(&r, MCRYPTO_REG_RING_SIZE, MC_RING_ENTRIES);
+	}
+	ret = pthread_create(&thr, NULL, mcrypto ? toggler : pinner, &r);
 	if (!t_check(!ret, "race.thread", "pthread_create: %s", strerror(ret)))
 		goto out_dma;
 
@@ -147,12 +210,25 @@ int main(int argc, char **argv)
 	atomic_store(&r.stop, true);
 	pthread_join(thr, NULL);
 
-	printf("INFO race: %d s: %ld unmaps, %ld refused with EBUSY; pins: %ld ok, %ld EINVAL\n",
-	       seconds, unmaps_ok, unmaps_busy, atomic_load(&r.pins_ok),
-	       atomic_load(&r.pins_einval));
+	if (mcrypto) {
+		printf("INFO race: %d s: %ld unmaps, %ld refused with EBUSY; %ld queue enables\n",
+		       seconds, unmaps_ok, unmaps_busy,
+		       atomic_load(&r.toggles));
+		t_check(atomic_load(&r.toggles) > 0, "race.enables_happened",
+			"the queue never enabled");
+		t_check(!atomic_load(&r.lost), "race.ring_stays_pinned",
+			"%ld of %ld enabled queues had no ring pinned",
+			atomic_load(&r.lost), atomic_load(&r.toggles));
+		mc_wr(&r, MCRYPTO_REG_CTRL, 0);
+	} else {
+		printf("INFO race: %d s: %ld unmaps, %ld refused with EBUSY; ",
+		       seconds, unmaps_ok, unmaps_busy);
+		printf("pins: %ld ok, %ld EINVAL\n", atomic_load(&r.pins_ok),
+		       atomic_load(&r.pins_einval));
+		t_check(atomic_load(&r.pins_ok) > 0, "race.pins_happened",
+			"no pin succeeded");
+	}
 	t_check(unmaps_ok > 0, "race.unmaps_happened", "no unmap succeeded");
-	t_check(atomic_load(&r.pins_ok) > 0, "race.pins_happened",
-		"no pin succeeded");
 	t_check(!unmaps_bad, "race.unmap_errno",
 		"%ld unmaps failed with %s, not EBUSY", unmaps_bad,
 		strerrorname_np(bad_unmap_errno));
@@ -174,6 +250,9 @@ out_dma:
 	lck = proc_status_kb("VmLck");
 	t_check(lck == lck0, "race.locked_vm_back",
 		"VmLck %ld kB, baseline %ld kB", lck, lck0);
+	if (mcrypto)
+		t_check(!mc_rd(&r, MCRYPTO_REG_PINNED), "race.pinned_back",
+			"%u pages still pinned", mc_rd(&r, MCRYPTO_REG_PINNED));
 out_unmap_buf:
 	munmap(buf, r.size);
 out_close:

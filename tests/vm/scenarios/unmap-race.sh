@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Guest scenario: pins racing unmaps of the same IOVA (issue 16). One
-# thread of tests/uapi/unmap_race loops bench/kmod's MDEV_BENCH_PIN over 16
-# pages while another unmaps and remaps that mapping. No WARN may fire
-# (tests/vm/run fails the run on one), UNMAP_DMA returns 0 or EBUSY, pins
-# 0 or EINVAL, and locked_vm returns to its baseline.
+# Guest scenario: pins racing unmaps of the same IOVA (issue 16), with
+# tests/uapi/unmap_race:
+#  - bench: one thread loops bench/kmod's MDEV_BENCH_PIN over 16 pages
+#    while another unmaps and remaps that mapping;
+#  - mcrypto: one thread toggles an mcrypto queue (which pins its ring)
+#    while another unmaps and remaps the ring.
+# No WARN may fire (tests/vm/run fails the run on one), UNMAP_DMA returns 0
+# or EBUSY, pins 0 or EINVAL, an enabled mcrypto queue always has its ring
+# pinned, and locked_vm and the pinned counts return to their baselines.
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 CLIENT=$TOP/tests/uapi/unmap_race
@@ -23,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-load_or_exit "unmap-race: load the stack"
+load_or_exit "unmap-race: load the stack and mcrypto" mcrypto
 [ -x "$CLIENT" ] || { fail "unmap-race: client" "$CLIENT missing: run make uapi"; exit 1; }
 if insmod "$BENCH_KO" > "$WORK/insmod.out" 2>&1; then
 	pass "unmap-race: load mdev_bench"
@@ -32,14 +36,17 @@ else
 	exit 1
 fi
 
-timeout --kill-after=5 120 "$CLIENT" "${UNMAP_RACE_SECONDS:-3}" > "$WORK/client.out" 2>&1
-rc=$?
-sed 's/^\(PASS\|FAIL\|SKIP\|INFO\) /\1 unmap-race: /' "$WORK/client.out" |
-	grep -E '^(PASS|FAIL|SKIP|INFO)'
-if [ "$rc" != 0 ] || grep -q '^FAIL' "$WORK/client.out"; then
-	grep -q '^FAIL' "$WORK/client.out" || fail "unmap-race: client" "exited $rc"
-	fails=$((fails + 1))
-fi
+for mode in bench mcrypto; do
+	timeout --kill-after=5 120 "$CLIENT" "$mode" "${UNMAP_RACE_SECONDS:-3}" \
+		> "$WORK/client.out" 2>&1
+	rc=$?
+	sed "s/^\(PASS\|FAIL\|SKIP\|INFO\) /\1 unmap-race $mode: /" "$WORK/client.out" |
+		grep -E '^(PASS|FAIL|SKIP|INFO)'
+	if [ "$rc" != 0 ] || grep -q '^FAIL' "$WORK/client.out"; then
+		grep -q '^FAIL' "$WORK/client.out" || fail "unmap-race $mode: client" "exited $rc"
+		fails=$((fails + 1))
+	fi
+done
 
 # The guest log is checked by tests/vm/run; say here what it would reject.
 if dmesg | grep -qE 'WARNING:.*vfio/type1'; then
