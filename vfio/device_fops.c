@@ -5,6 +5,7 @@
  * open_device and registers the device with the container's backend; the
  * last close undoes both in the reverse order.
  */
+#include <kunit/visibility.h>
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -13,6 +14,29 @@
 #include "vfio_core.h"
 
 static const struct file_operations vfio_device_fops;
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Called by a first open between reading the group's KVM pointer and
+ * open_device, so that a KUnit case can race vfio_file_set_kvm() against
+ * exactly that window. Never set outside tests.
+ */
+void (*vfio_device_open_kvm_hook)(struct vfio_device *device);
+EXPORT_SYMBOL_IF_KUNIT(vfio_device_open_kvm_hook);
+
+static void vfio_device_open_kvm_window(struct vfio_device *device)
+{
+	void (*hook)(struct vfio_device *device) =
+		READ_ONCE(vfio_device_open_kvm_hook);
+
+	if (hook)
+		hook(device);
+}
+#else
+static inline void vfio_device_open_kvm_window(struct vfio_device *device)
+{
+}
+#endif
 
 /* The module of the driver bound to @device->dev, pinned while open. */
 static struct module *vfio_device_driver_owner(struct vfio_device *device)
@@ -26,28 +50,37 @@ static struct module *vfio_device_driver_owner(struct vfio_device *device)
  * delivery starts before open_device, so that whatever the driver pins
  * from open_device on can be asked back: dma_unmap must tolerate a device
  * that is not open yet.
+ *
+ * The group lock is held from reading the KVM pointer until open_device
+ * returns: vfio_file_set_kvm() takes it to withdraw the pointer, and KVM
+ * may free the VM as soon as that returns, so a driver taking its own
+ * reference in open_device never finds a freed VM.
  */
-static int vfio_device_first_open(struct vfio_device *device,
-				  struct kvm *kvm)
+static int vfio_device_first_open(struct vfio_device *device)
 {
+	struct vfio_group *group = device->group;
 	int ret = 0;
 
 	mutex_lock(&device->dev_set->lock);
 	WRITE_ONCE(device->open_count, device->open_count + 1);
 	if (device->open_count == 1) {
-		device->kvm = kvm;
+		mutex_lock(&group->group_lock);
+		device->kvm = vfio_group_kvm(group);
+		vfio_device_open_kvm_window(device);
 		vfio_device_container_register(device);
 		if (device->ops->open_device) {
 			ret = device->ops->open_device(device);
 			if (ret)
 				goto err_unregister;
 		}
+		mutex_unlock(&group->group_lock);
 	}
 	mutex_unlock(&device->dev_set->lock);
 	return 0;
 
 err_unregister:
 	vfio_device_container_unregister(device);
+	mutex_unlock(&group->group_lock);
 	device->kvm = NULL;
 	WRITE_ONCE(device->open_count, device->open_count - 1);
 	mutex_unlock(&device->dev_set->lock);
@@ -85,11 +118,10 @@ static void vfio_device_last_close(struct vfio_device *device)
  */
 struct file *vfio_device_open_file(struct vfio_device *device)
 {
-	struct kvm *kvm = NULL;
 	struct file *filep;
 	int ret;
 
-	ret = vfio_group_use_container(device->group, &kvm);
+	ret = vfio_group_use_container(device->group);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -98,7 +130,7 @@ struct file *vfio_device_open_file(struct vfio_device *device)
 		goto err_unuse_container;
 	}
 
-	ret = vfio_device_first_open(device, kvm);
+	ret = vfio_device_first_open(device);
 	if (ret)
 		goto err_put_module;
 

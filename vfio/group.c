@@ -283,9 +283,6 @@ void vfio_group_del_device(struct vfio_group *group, struct vfio_device *device)
 /**
  * vfio_group_use_container - pin the group's container for a device fd
  * @group: the group of the device being opened
- * @kvm: returns the KVM instance set on the group's file, or NULL. No
- *	reference is taken: a driver that uses it must take its own in
- *	open_device(). Read here so that an open takes the group lock once.
  *
  * The device fd also holds the group file, so that the group cannot leave
  * its container while the device is open.
@@ -294,7 +291,7 @@ void vfio_group_del_device(struct vfio_group *group, struct vfio_device *device)
  * Return: 0 on success, -ENODEV for a dead group, -EINVAL if the group has no
  * container or the container has no backend yet.
  */
-int vfio_group_use_container(struct vfio_group *group, struct kvm **kvm)
+int vfio_group_use_container(struct vfio_group *group)
 {
 	struct vfio_container *container;
 	int ret = 0;
@@ -315,10 +312,28 @@ int vfio_group_use_container(struct vfio_group *group, struct kvm **kvm)
 		group->container_users++;
 		/* Put in vfio_group_unuse_container(). */
 		get_file(group->opened_file);
-		*kvm = group->kvm;
 	}
 	mutex_unlock(&group->group_lock);
 	return ret;
+}
+
+/**
+ * vfio_group_kvm - the KVM instance set on the group's file
+ * @group: the group of a device being opened
+ *
+ * No reference is taken. The instance stays valid while @group->group_lock
+ * is held, because vfio_file_set_kvm() takes that lock to withdraw it and
+ * its caller may free the VM once it has; a driver that keeps it past
+ * open_device() takes its own reference there.
+ *
+ * Context: @group->group_lock held.
+ * Return: the instance, or NULL if none is set.
+ */
+struct kvm *vfio_group_kvm(struct vfio_group *group)
+{
+	lockdep_assert_held(&group->group_lock);
+
+	return group->kvm;
 }
 
 /**

@@ -14,6 +14,12 @@
  * vfio_group.device_lock is a leaf: it only guards the group's device list
  * and is held around &vfio_device_ops.match.
  *
+ * A first open holds vfio_device_set.lock and vfio_group.group_lock around
+ * reading the group's KVM pointer, registering with the backend and
+ * open_device, so that vfio_file_set_kvm() cannot withdraw the pointer in
+ * between; open_device must therefore not call vfio_file_*() on its own
+ * group's file.
+ *
  * Backend callbacks that may reach a driver's dma_unmap (the container
  * ioctls) run with the container rwsem held for reading; the driver then
  * calls vfio_unpin_pages(), which takes no core lock at all.
@@ -115,7 +121,8 @@ int vfio_group_add_device(struct vfio_group *group,
 			  struct vfio_device *device);
 void vfio_group_del_device(struct vfio_group *group,
 			   struct vfio_device *device);
-int vfio_group_use_container(struct vfio_group *group, struct kvm **kvm);
+int vfio_group_use_container(struct vfio_group *group);
+struct kvm *vfio_group_kvm(struct vfio_group *group);
 void vfio_group_unuse_container(struct vfio_group *group);
 
 /* device.c */
@@ -126,6 +133,9 @@ void vfio_device_put_registration(struct vfio_device *device);
 
 /* device_fops.c */
 struct file *vfio_device_open_file(struct vfio_device *device);
+#if IS_ENABLED(CONFIG_KUNIT)
+extern void (*vfio_device_open_kvm_hook)(struct vfio_device *device);
+#endif
 
 /* migration.c */
 int vfio_device_feature_migration(struct vfio_device *device, u32 flags,

@@ -7,11 +7,15 @@
  * goes through the real ioctls. open_device and close_device pair up
  * however many fds are opened; vfio_unregister_group_dev() waits for the
  * last fd, asking the driver's request callback with a rising count while
- * it waits, and close_device has run by the time it returns.
+ * it waits, and close_device has run by the time it returns. The KVM
+ * pointer open_device finds is one vfio_file_set_kvm() has not withdrawn.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -37,6 +41,15 @@
  * @opened: the user thread holds its fds
  * @close_one: completed once per request: the user closes one device fd
  * @fds: device fds the user thread opens
+ * @kvm: stands in for a VM: set on the group file, withdrawn and freed by
+ *	@clearer, as KVM frees a VM once vfio_file_set_kvm(file, NULL) returns
+ * @group_file: the group file @kvm is set on
+ * @clearer: the thread withdrawing @kvm, referenced
+ * @clearer_started: @clearer is about to call vfio_file_set_kvm()
+ * @clearer_done: @clearer has withdrawn and freed @kvm
+ * @kvm_cleared: vfio_file_set_kvm(@group_file, NULL) has returned
+ * @open_kvm: &vfio_device.kvm as open_device found it
+ * @stale_kvm: open_device found a KVM pointer already withdrawn
  */
 struct lt_fixture {
 	struct kunit *test;
@@ -52,6 +65,14 @@ struct lt_fixture {
 	struct completion opened;
 	struct completion close_one;
 	unsigned int fds;
+	struct kvm *kvm;
+	struct file *group_file;
+	struct task_struct *clearer;
+	struct completion clearer_started;
+	struct completion clearer_done;
+	atomic_t kvm_cleared;
+	struct kvm *open_kvm;
+	atomic_t stale_kvm;
 };
 
 static struct lt_fixture *lt_fixture_of(struct vfio_device *vdev)
@@ -75,6 +96,13 @@ static int lt_open_device(struct vfio_device *vdev)
 
 	lockdep_assert_held(&vdev->dev_set->lock);
 	atomic_inc(&fix->opens);
+	fix->open_kvm = vdev->kvm;
+	if (vdev->kvm) {
+		if (atomic_read(&fix->kvm_cleared))
+			atomic_set(&fix->stale_kvm, 1);
+		/* What kvm_get_kvm() would touch; KASAN watches it. */
+		(void)READ_ONCE(*(u8 *)vdev->kvm);
+	}
 	return fix->open_err;
 }
 
@@ -118,6 +146,8 @@ static int lt_init(struct kunit *test)
 	fix->fds = 1;
 	init_completion(&fix->opened);
 	init_completion(&fix->close_one);
+	init_completion(&fix->clearer_started);
+	init_completion(&fix->clearer_done);
 	return mdev_sdk_kunit_vfio_dev_init(&fix->vd, &lt_ops, fix);
 }
 
@@ -572,6 +602,111 @@ static void group_fd_outlives_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_dec_return(&fix->released), 0);
 }
 
+/* KVM's side: withdraw the VM from the group file, then free it. */
+static int lt_kvm_clear_thread(void *data)
+{
+	struct lt_fixture *fix = data;
+
+	complete(&fix->clearer_started);
+	vfio_file_set_kvm(fix->group_file, NULL);
+	atomic_set(&fix->kvm_cleared, 1);
+	kfree(fix->kvm);
+	complete(&fix->clearer_done);
+	return 0;
+}
+
+/*
+ * Runs in the opening thread between the core's read of the group's KVM
+ * pointer and open_device. Starts the withdrawal and returns once it has
+ * either completed or sleeps on a lock, so the case does not depend on
+ * timing: a window the group lock does not cover lets it complete first.
+ */
+static void lt_kvm_window(struct vfio_device *vdev)
+{
+	struct lt_fixture *fix = lt_fixture_of(vdev);
+	unsigned long deadline = jiffies + MDEV_SDK_KUNIT_WAIT;
+	struct task_struct *task;
+
+	task = kthread_create(lt_kvm_clear_thread, fix, "lt_kvm_clear");
+	if (IS_ERR(task)) {
+		KUNIT_FAIL(fix->test, "kthread_create: %ld", PTR_ERR(task));
+		return;
+	}
+	/* Put by the case, after the thread has finished. */
+	get_task_struct(task);
+	fix->clearer = task;
+	wake_up_process(task);
+	wait_for_completion(&fix->clearer_started);
+
+	while (!atomic_read(&fix->kvm_cleared) &&
+	       !(READ_ONCE(task->__state) & TASK_UNINTERRUPTIBLE) &&
+	       time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+}
+
+static int lt_kvm_user(struct mdev_sdk_kunit_user *user, void *data)
+{
+	struct lt_fixture *fix = data;
+	struct kunit *test = fix->test;
+	struct vfio_device *vdev = lt_vdev(fix);
+	struct mdev_sdk_kunit_vfio_fds fds;
+	int ret;
+
+	ret = mdev_sdk_kunit_user_vfio_open_group(user, vdev,
+						  VFIO_TYPE1v2_IOMMU, &fds);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out_close;
+
+	fix->group_file = READ_ONCE(vdev->group->opened_file);
+	vfio_file_set_kvm(fix->group_file, fix->kvm);
+
+	WRITE_ONCE(vfio_device_open_kvm_hook, lt_kvm_window);
+	ret = mdev_sdk_kunit_user_get_device(user, vdev, fds.group);
+	WRITE_ONCE(vfio_device_open_kvm_hook, NULL);
+	KUNIT_EXPECT_GE(test, ret, 0);
+	if (ret >= 0)
+		fds.device = ret;
+	ret = 0;
+
+	if (fix->clearer) {
+		if (!wait_for_completion_timeout(&fix->clearer_done,
+						 MDEV_SDK_KUNIT_WAIT))
+			KUNIT_FAIL(test, "vfio_file_set_kvm(NULL) never returned");
+		kthread_stop(fix->clearer);
+		/* Pairs with get_task_struct() in lt_kvm_window(). */
+		put_task_struct(fix->clearer);
+	} else {
+		kfree(fix->kvm);
+	}
+out_close:
+	mdev_sdk_kunit_user_vfio_close(&fds);
+	return ret;
+}
+
+/*
+ * KVM withdraws the VM from the group file while the device opens: as
+ * vfio_file_set_kvm() documents, the caller may free the VM once it
+ * returns, so open_device (which GVT-g and vfio-ap use to take a
+ * reference on the VM) must find either the pointer still set or none.
+ */
+static void open_device_kvm_not_withdrawn(struct kunit *test)
+{
+	struct lt_fixture *fix = test->priv;
+
+	/* Only its address and first byte are used, never a struct kvm. */
+	fix->kvm = kzalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fix->kvm);
+	lt_run_user(test, lt_kvm_user);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->opens), 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&fix->stale_kvm), 0,
+			    "open_device got a KVM that vfio_file_set_kvm(NULL) had withdrawn");
+	KUNIT_EXPECT_PTR_EQ(test, fix->open_kvm, fix->kvm);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->kvm_cleared), 1);
+	lt_unregister(fix);
+}
+
 static struct kunit_case mdev_sdk_vfio_lifetime_cases[] = {
 	KUNIT_CASE_PARAM(open_close_pair, lt_fds_gen_params),
 	KUNIT_CASE(unregister_waits_for_last_fd),
@@ -582,6 +717,7 @@ static struct kunit_case mdev_sdk_vfio_lifetime_cases[] = {
 	KUNIT_CASE(process_exit_closes_device),
 	KUNIT_CASE(open_races_unregister),
 	KUNIT_CASE(group_fd_outlives_device),
+	KUNIT_CASE(open_device_kvm_not_withdrawn),
 	{}
 };
 
