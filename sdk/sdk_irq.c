@@ -206,6 +206,31 @@ void mdev_sdk_irq_config_written(struct mdev_sdk_device *sdev)
 	spin_unlock_irqrestore(&irqs->lock, flags);
 }
 
+/**
+ * mdev_sdk_irqs_reset - VFIO_DEVICE_RESET (or open) for the interrupt state
+ * @sdev: the device, its configuration space just reset
+ *
+ * A reset device deasserts its interrupt line, so an INTx held pending
+ * (raised while masked or while INTx Disable was set) is dropped before
+ * the reset value of the command register clears INTx Disable: otherwise
+ * the user would get an interrupt the reset device never raised. The
+ * user's eventfds and mask stay as they were, as with vfio-pci.
+ *
+ * Context: device lock held.
+ */
+void mdev_sdk_irqs_reset(struct mdev_sdk_device *sdev)
+{
+	struct mdev_sdk_irqs *irqs = &sdev->irqs;
+	unsigned long flags;
+
+	lockdep_assert_held(&sdev->lock);
+
+	spin_lock_irqsave(&irqs->lock, flags);
+	irqs->intx_pending = false;
+	spin_unlock_irqrestore(&irqs->lock, flags);
+	mdev_sdk_irq_config_written(sdev);
+}
+
 static unsigned int mdev_sdk_irq_count(struct mdev_sdk_device *sdev,
 				       unsigned int index)
 {

@@ -119,7 +119,7 @@ static void mdev_sdk_reset_locked(struct mdev_sdk_device *sdev)
 	lockdep_assert_held(&sdev->lock);
 
 	mdev_sdk_pci_config_reset(&sdev->config);
-	mdev_sdk_irq_config_written(sdev);
+	mdev_sdk_irqs_reset(sdev);
 	if (sdev->ops->reset)
 		sdev->ops->reset(sdev);
 }

@@ -181,6 +181,7 @@ void mdev_sdk_irqs_teardown(struct mdev_sdk_device *sdev);
 long mdev_sdk_ioctl_irq_info(struct mdev_sdk_device *sdev, void __user *arg);
 long mdev_sdk_ioctl_set_irqs(struct mdev_sdk_device *sdev, void __user *arg);
 void mdev_sdk_irq_config_written(struct mdev_sdk_device *sdev);
+void mdev_sdk_irqs_reset(struct mdev_sdk_device *sdev);
 void mdev_sdk_vfio_request(struct vfio_device *vdev, unsigned int count);
 
 /* sdk_gfx.c */
