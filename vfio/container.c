@@ -267,13 +267,18 @@ static long vfio_container_fops_unl_ioctl(struct file *filep,
 		return vfio_container_ioctl_set_iommu(container, arg);
 	}
 
-	/* Everything else (MAP_DMA, UNMAP_DMA, IOMMU_GET_INFO) is the backend's. */
+	/*
+	 * Everything else (MAP_DMA, UNMAP_DMA, IOMMU_GET_INFO) is the
+	 * backend's. Without one the container is in the wrong state for
+	 * it, so -EINVAL, as upstream answers: users such as QEMU probe
+	 * with these ioctls and tell the two errnos apart.
+	 */
 	down_read(&container->group_lock);
 	driver = container->iommu_driver;
 	if (driver)
 		ret = driver->ops->ioctl(container->iommu_data, cmd, arg);
 	else
-		ret = -ENOTTY;
+		ret = -EINVAL;
 	up_read(&container->group_lock);
 	return ret;
 }

@@ -16,18 +16,13 @@
 static const struct file_operations vfio_device_fops;
 
 #if IS_ENABLED(CONFIG_KUNIT)
-/*
- * Called by a first open between reading the group's KVM pointer and
- * open_device, so that a KUnit case can race vfio_file_set_kvm() against
- * exactly that window. Never set outside tests.
- */
-void (*vfio_device_open_kvm_hook)(struct vfio_device *device);
-EXPORT_SYMBOL_IF_KUNIT(vfio_device_open_kvm_hook);
+struct vfio_device_test_hooks vfio_device_test_hooks;
+EXPORT_SYMBOL_IF_KUNIT(vfio_device_test_hooks);
 
 static void vfio_device_open_kvm_window(struct vfio_device *device)
 {
 	void (*hook)(struct vfio_device *device) =
-		READ_ONCE(vfio_device_open_kvm_hook);
+		READ_ONCE(vfio_device_test_hooks.open_kvm);
 
 	if (hook)
 		hook(device);

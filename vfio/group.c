@@ -401,10 +401,11 @@ static int vfio_group_ioctl_set_container(struct vfio_group *group,
 
 	mutex_lock(&group->group_lock);
 	container = vfio_container_from_file(f.file);
-	if (!group->iommu_group)
+	/* A group in a container is in the wrong state: -EINVAL, as upstream. */
+	if (group->container)
+		ret = -EINVAL;
+	else if (!group->iommu_group)
 		ret = -ENODEV;
-	else if (group->container)
-		ret = -EBUSY;
 	else if (!container)
 		ret = -EINVAL;
 	else

@@ -134,7 +134,17 @@ void vfio_device_put_registration(struct vfio_device *device);
 /* device_fops.c */
 struct file *vfio_device_open_file(struct vfio_device *device);
 #if IS_ENABLED(CONFIG_KUNIT)
-extern void (*vfio_device_open_kvm_hook)(struct vfio_device *device);
+/**
+ * struct vfio_device_test_hooks - where KUnit cases step into device opens
+ * @open_kvm: called by a first open between reading the group's KVM
+ *	pointer and open_device, so that a case can race vfio_file_set_kvm()
+ *	against exactly that window. NULL outside tests.
+ */
+struct vfio_device_test_hooks {
+	void (*open_kvm)(struct vfio_device *device);
+};
+
+extern struct vfio_device_test_hooks vfio_device_test_hooks;
 #endif
 
 /* migration.c */

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "common.h"
@@ -202,7 +203,8 @@ static void test_container(void)
 		{ "container.ext.spapr_tce_v2", VFIO_SPAPR_TCE_v2_IOMMU, 0 },
 		{ "container.ext.noiommu", VFIO_NOIOMMU_IOMMU, 0 },
 		{ "container.ext.update_vaddr", VFIO_UPDATE_VADDR, 0 },
-		{ "container.ext.type1_nesting", VFIO_TYPE1_NESTING_IOMMU, 0 },
+		{ "container.ext.type1_nesting", VFIO_TYPE1_NESTING_IOMMU, 1 },
+		{ "container.ext.dma_cc_iommu", VFIO_DMA_CC_IOMMU, 0 },
 		{ "container.ext.unknown", 0x7fff, 0 },
 	};
 	unsigned int i;
@@ -226,11 +228,12 @@ static void test_container(void)
 
 	t_expect_errno("container.set_iommu_without_group",
 		       ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), EINVAL);
+	/* Upstream 6.1's vfio_fops_unl_ioctl(): -EINVAL with no backend. */
 	t_expect_errno("container.unknown_ioctl",
-		       ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), ENOTTY);
+		       ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), EINVAL);
 	t_expect_errno("container.map_without_backend",
 		       vt_dma_map(c, iova_base, &c, page_size,
-				  VFIO_DMA_MAP_FLAG_READ), ENOTTY);
+				  VFIO_DMA_MAP_FLAG_READ), EINVAL);
 	close(c);
 }
 
@@ -304,13 +307,14 @@ static void test_group(void)
 		(flags & VFIO_GROUP_FLAGS_CONTAINER_SET) &&
 		(flags & VFIO_GROUP_FLAGS_VIABLE),
 		"group.status_container_set", "flags %#x", flags);
+	/* Upstream 6.1's vfio_group_ioctl_set_container(). */
 	t_expect_errno("group.set_container_twice",
-		       ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), EBUSY);
+		       ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), EINVAL);
 
 	t_expect_errno("group.get_device_fd_before_set_iommu",
 		       ioctl(g, VFIO_GROUP_GET_DEVICE_FD, uuid_a), EINVAL);
 	t_expect_errno("container.unknown_ioctl_without_backend",
-		       ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), ENOTTY);
+		       ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), EINVAL);
 	t_expect_errno("container.set_iommu_unsupported_type",
 		       ioctl(c, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU), ENODEV);
 	if (!t_expect_ok("container.set_iommu_type1v2",
@@ -341,10 +345,253 @@ static void test_group(void)
 	memset(&iinfo, 0, sizeof(iinfo));
 	iinfo.argsz = sizeof(iinfo);
 	t_expect_errno("container.backend_gone_after_unset",
-		       ioctl(c, VFIO_IOMMU_GET_INFO, &iinfo), ENOTTY);
+		       ioctl(c, VFIO_IOMMU_GET_INFO, &iinfo), EINVAL);
 out:
 	close(g);
 	close(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Upstream ABI: answers that must equal Debian 6.1's in-kernel stack.  */
+
+/*
+ * One ABI case: PASS/FAIL against upstream 6.1's answer @want (0, a
+ * positive return value, or -errno), plus an "ABI name answer" line that
+ * conformance.sh compares with the same case run on the in-kernel stack.
+ */
+static void abi_case(const char *name, long ret, long want)
+{
+	long got = ret < 0 ? -errno : ret;
+
+	printf("ABI %s %s\n", name,
+	       got < 0 ? strerrorname_np(-got) : (got ? "1" : "0"));
+	t_check(got == want, name, "got %ld (%s), upstream %ld (%s)", got,
+		got < 0 ? strerrorname_np(-got) : "-", want,
+		want < 0 ? strerrorname_np(-want) : "-");
+}
+
+/*
+ * The container and group answers of the device @uuid's stack, each with
+ * the upstream 6.1 function that gives it. Runs on any mdev, so the same
+ * cases run on our fixture and on upstream's mtty (conformance.sh).
+ */
+static void test_abi(const char *uuid)
+{
+	struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+	unsigned char *buf;
+	char path[64];
+	int c, g, gid;
+
+	watchdog_arm("abi", 30);
+	gid = mdev_group_id(uuid);
+	if (!t_check(gid >= 0, "abi.group", "no iommu_group for %s", uuid))
+		return;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", gid);
+	buf = vt_anon_buffer(2 * page_size, 0);
+	c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	g = open(path, O_RDWR | O_CLOEXEC);
+	if (!t_check(buf && c >= 0 && g >= 0, "abi.open", "%s",
+		     strerrorname_np(errno)))
+		goto out;
+
+	/* vfio_iommu_type1_check_extension(): no container state yet. */
+	abi_case("abi.ext_dma_cc_before_set_iommu",
+		 ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), 0);
+	abi_case("abi.ext_nesting",
+		 ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 1);
+
+	if (!t_expect_ok("abi.set_container",
+			 ioctl(g, VFIO_GROUP_SET_CONTAINER, &c)))
+		goto out;
+	/* vfio_group_ioctl_set_container(): group->container is set. */
+	abi_case("abi.set_container_twice",
+		 ioctl(g, VFIO_GROUP_SET_CONTAINER, &c), -EINVAL);
+	/* vfio_fops_unl_ioctl(): no iommu_driver to pass the ioctl to. */
+	abi_case("abi.map_before_set_iommu",
+		 vt_dma_map(c, iova_base, buf, page_size,
+			    VFIO_DMA_MAP_FLAG_READ), -EINVAL);
+	abi_case("abi.unmap_before_set_iommu",
+		 vt_dma_unmap(c, iova_base, page_size, 0, NULL), -EINVAL);
+	abi_case("abi.get_info_before_set_iommu",
+		 ioctl(c, VFIO_IOMMU_GET_INFO, &info), -EINVAL);
+	abi_case("abi.unknown_before_set_iommu",
+		 ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), -EINVAL);
+
+	/* vfio_iommu_type1_open() takes it; attach of an emulated group. */
+	abi_case("abi.set_iommu_nesting",
+		 ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU), 0);
+	/* vfio_domains_have_enforce_cache_coherency(): no domain at all. */
+	abi_case("abi.ext_dma_cc_after_set_iommu",
+		 ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), 1);
+	abi_case("abi.ext_nesting_after_set_iommu",
+		 ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 1);
+	abi_case("abi.ext_update_vaddr_with_mdev",
+		 ioctl(c, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	abi_case("abi.unknown_with_backend",
+		 ioctl(c, _IO(VFIO_TYPE, VFIO_BASE + 90)), -ENOTTY);
+
+	/*
+	 * vfio_dma_do_map() with VFIO_DMA_MAP_FLAG_VADDR: access flags are
+	 * refused, a range nothing maps is -ENOENT, and a mapping whose
+	 * vaddr was never invalidated is -EINVAL.
+	 */
+	abi_case("abi.map_vaddr_with_read",
+		 vt_dma_map(c, iova_base, buf, page_size,
+			    VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ),
+		 -EINVAL);
+	abi_case("abi.map_vaddr_unmapped",
+		 vt_dma_map(c, iova_base, buf, page_size,
+			    VFIO_DMA_MAP_FLAG_VADDR), -ENOENT);
+	abi_case("abi.map_vaddr_unaligned",
+		 vt_dma_map(c, iova_base + 1, buf, page_size,
+			    VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	if (t_expect_ok("abi.map", vt_dma_map(c, iova_base, buf, 2 * page_size,
+					      VFIO_DMA_MAP_FLAG_READ))) {
+		abi_case("abi.map_vaddr_mapped",
+			 vt_dma_map(c, iova_base, buf + page_size,
+				    2 * page_size, VFIO_DMA_MAP_FLAG_VADDR),
+			 -EINVAL);
+		abi_case("abi.map_vaddr_overlap",
+			 vt_dma_map(c, iova_base + page_size, buf, page_size,
+				    VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+		/* vfio_dma_do_unmap(): no vaddr updates with an mdev. */
+		abi_case("abi.unmap_vaddr_with_mdev",
+			 vt_dma_unmap(c, iova_base, 2 * page_size,
+				      VFIO_DMA_UNMAP_FLAG_VADDR, NULL), -EBUSY);
+		t_expect_ok("abi.unmap",
+			    vt_dma_unmap(c, iova_base, 2 * page_size, 0, NULL));
+	}
+	t_expect_ok("abi.unset_container",
+		    ioctl(g, VFIO_GROUP_UNSET_CONTAINER));
+out:
+	if (g >= 0)
+		close(g);
+	if (c >= 0)
+		close(c);
+	if (buf)
+		munmap(buf, 2 * page_size);
+	alarm(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reset and INTx, on the SDK's interrupt code (samples/mtty).         */
+
+#define MTTY_PARENT		"mtty"
+#define MTTY_TYPE_1		"mtty-1"
+#define MTTY_UART_IER		1
+#define MTTY_UART_IER_THRI	0x02
+
+/* A byte to the device's region @index at @off; 0 or -errno. */
+static int region_write8(int d, __u32 index, __u64 off, __u8 val)
+{
+	struct vt_region r;
+	int ret = vt_region_info(d, index, &r);
+
+	if (ret)
+		return ret;
+	if (pwrite(d, &val, 1, r.offset + off) != 1)
+		return -errno;
+	return 0;
+}
+
+static int command_write(int d, __u16 cmd)
+{
+	struct vt_region r;
+	__u8 b[2] = { cmd & 0xff, cmd >> 8 };
+	int ret = vt_region_info(d, VFIO_PCI_CONFIG_REGION_INDEX, &r);
+
+	if (ret)
+		return ret;
+	if (pwrite(d, b, 2, r.offset + PCI_COMMAND) != 2)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The UART raises INTx when THRI is enabled with an empty transmitter;
+ * disabling THRI first makes the next enable a fresh rising edge.
+ */
+static int mtty_raise(int d)
+{
+	return region_write8(d, VFIO_PCI_BAR0_REGION_INDEX, MTTY_UART_IER, 0) ?:
+	       region_write8(d, VFIO_PCI_BAR0_REGION_INDEX, MTTY_UART_IER,
+			     MTTY_UART_IER_THRI);
+}
+
+/*
+ * VFIO_DEVICE_RESET drops an INTx the device raised before it: a reset
+ * device has its line deasserted, so neither the reset value of INTx
+ * Disable nor a later unmask may deliver it.
+ */
+static void test_reset_intx(void)
+{
+	char uuid[UUID_STR_LEN];
+	struct vfio_handle h;
+	int efd = -1, ret;
+
+	if (!path_exists("/sys/class/mdev_bus/" MTTY_PARENT)) {
+		printf("SKIP reset.intx: the mtty sample is not loaded\n");
+		return;
+	}
+	watchdog_arm("reset", 30);
+	uuid_random(uuid);
+	ret = mdev_create_on(MTTY_PARENT, MTTY_TYPE_1, uuid);
+	if (!t_check(!ret, "reset.create", "create %s: %s", uuid,
+		     strerrorname_np(-ret)))
+		return;
+	ret = vfio_open_device(uuid, &h);
+	if (!t_check(!ret, "reset.open", "%s", strerrorname_np(-ret)))
+		goto out_remove;
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!t_expect_ok("reset.eventfd", efd) ||
+	    !t_expect_ok("reset.set_intx_eventfd",
+			 vt_set_eventfd(h.device, VFIO_PCI_INTX_IRQ_INDEX,
+					efd)))
+		goto out_close;
+
+	/* Raised while the guest set INTx Disable: held pending. */
+	ret = command_write(h.device, PCI_COMMAND_INTX_DISABLE) ?:
+	      mtty_raise(h.device);
+	t_check(!ret, "reset.raise_while_disabled", "%s",
+		strerrorname_np(-ret));
+	t_check(wait_readable(efd, 200) == 0, "reset.intx_disabled_holds",
+		"INTx eventfd fired with INTx Disable set");
+	t_expect_ok("reset.reset_disabled", ioctl(h.device, VFIO_DEVICE_RESET));
+	t_check(wait_readable(efd, 500) == 0, "reset.drops_intx_held_by_disable",
+		"INTx eventfd fired after VFIO_DEVICE_RESET");
+	vt_eventfd_drain(efd);
+
+	/* Delivered once, then raised again while automasked: pending. */
+	ret = mtty_raise(h.device);
+	t_check(!ret && wait_readable(efd, 2000) == 1 &&
+		vt_eventfd_drain(efd) == 1, "reset.intx_fires",
+		"ret %s, eventfd not signalled once", strerrorname_np(-ret));
+	ret = mtty_raise(h.device);
+	t_check(!ret && wait_readable(efd, 200) == 0,
+		"reset.intx_masked_holds", "ret %s, eventfd fired while masked",
+		strerrorname_np(-ret));
+	t_expect_ok("reset.reset_masked", ioctl(h.device, VFIO_DEVICE_RESET));
+	t_expect_ok("reset.unmask",
+		    vt_set_irqs(h.device, VFIO_PCI_INTX_IRQ_INDEX,
+				VFIO_IRQ_SET_ACTION_UNMASK |
+				VFIO_IRQ_SET_DATA_NONE, 0, 1, NULL, 0, 0));
+	t_check(wait_readable(efd, 500) == 0, "reset.drops_intx_held_by_mask",
+		"INTx eventfd fired on the first unmask after VFIO_DEVICE_RESET");
+
+	/* Reset leaves INTx working. */
+	ret = mtty_raise(h.device);
+	t_check(!ret && wait_readable(efd, 2000) == 1,
+		"reset.intx_fires_after_reset", "ret %s, eventfd not signalled",
+		strerrorname_np(-ret));
+out_close:
+	if (efd >= 0)
+		close(efd);
+	vfio_close(&h);
+out_remove:
+	ret = mdev_remove(uuid);
+	t_check(!ret, "reset.remove", "remove %s: %s", uuid,
+		strerrorname_np(-ret));
+	alarm(0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1290,13 +1537,19 @@ static void test_remove_without_request(void)
 		close(kmsg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct vfio_handle h;
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
+
+	/* "abi UUID": only the upstream ABI cases, on any stack's mdev. */
+	if (argc == 3 && !strcmp(argv[1], "abi")) {
+		test_abi(argv[2]);
+		return t_exit_status();
+	}
 
 	if (!t_check(path_exists(MFIX_TYPES_PATH "/" MFIX_BASIC),
 		     "setup.fixture_loaded", "%s missing",
@@ -1310,6 +1563,7 @@ int main(void)
 
 	test_container();
 	test_group();
+	test_abi(uuid_a);
 
 	watchdog_arm("setup", 30);
 	ret = vfio_open_device(uuid_a, &h);
@@ -1325,6 +1579,7 @@ int main(void)
 	test_open_close_counts();
 	test_remove_with_request();
 	test_remove_without_request();
+	test_reset_intx();
 
 	watchdog_arm("cleanup", 30);
 	ret = mdev_remove(uuid_a);

@@ -109,13 +109,34 @@ static void type1_dma_remove(struct type1_iommu *iommu, struct type1_dma *dma)
 	type1_dma_free(dma);
 }
 
+/*
+ * VFIO_DMA_MAP_FLAG_VADDR: give the mapping of [@iova, @last] a new vaddr.
+ * Only a mapping whose vaddr the user invalidated with
+ * VFIO_DMA_UNMAP_FLAG_VADDR may take one, and UNMAP_DMA refuses that flag
+ * (-EBUSY), as upstream does in a container with emulated-IOMMU groups,
+ * which every container here is. So no mapping ever awaits a vaddr, and
+ * the answer is upstream's for that state: nothing to update at all, or a
+ * mapping that is not waiting for one.
+ */
+static int type1_dma_update_vaddr(struct type1_iommu *iommu, u64 iova,
+				  u64 last)
+{
+	bool mapped;
+
+	mutex_lock(&iommu->lock);
+	mapped = type1_dma_tree_iter_first(&iommu->dmas, iova, last);
+	mutex_unlock(&iommu->lock);
+	return mapped ? -EINVAL : -ENOENT;
+}
+
 /**
  * type1_dma_map - record a VFIO_IOMMU_MAP_DMA mapping
  * @iommu: the container
  * @iova: first IOVA in bytes
  * @vaddr: user virtual address of the memory backing @iova
  * @size: length in bytes
- * @prot: IOMMU_READ and/or IOMMU_WRITE
+ * @prot: IOMMU_READ and/or IOMMU_WRITE; 0 for VFIO_DMA_MAP_FLAG_VADDR, a
+ *	new @vaddr for an existing mapping of exactly @iova and @size
  *
  * The calling process becomes the owner of the mapping: later pins are
  * taken from its address space and charged to its locked_vm, even when
@@ -126,7 +147,8 @@ static void type1_dma_remove(struct type1_iommu *iommu, struct type1_dma *dma)
  * is not page aligned, or if either range wraps around; -ESRCH if the
  * caller has no address space; -EEXIST if the range overlaps a mapping;
  * -ENOSPC if the container already holds dma_entry_limit mappings;
- * -ENOMEM if out of memory.
+ * -ENOMEM if out of memory. With @prot 0: -ENOENT if nothing is mapped in
+ * the range, -EINVAL if something is (no mapping awaits a new vaddr).
  */
 int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 		  u64 size, int prot)
@@ -139,6 +161,8 @@ int type1_dma_map(struct type1_iommu *iommu, u64 iova, unsigned long vaddr,
 		return -EINVAL;
 	if (iova + size - 1 < iova || vaddr + size - 1 < vaddr)
 		return -EINVAL;
+	if (!prot)
+		return type1_dma_update_vaddr(iommu, iova, iova + size - 1);
 	if (!current->mm)
 		return -ESRCH;
 

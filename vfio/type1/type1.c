@@ -41,11 +41,16 @@ static void *type1_open(unsigned long arg)
 	case VFIO_TYPE1_IOMMU:
 		v2 = false;
 		break;
+	case VFIO_TYPE1_NESTING_IOMMU:
+		/*
+		 * Nesting asks for a nested stage in hardware domains, and an
+		 * emulated-IOMMU container has none: it is a v2 container, as
+		 * upstream opens one for mdev-only containers.
+		 */
 	case VFIO_TYPE1v2_IOMMU:
 		v2 = true;
 		break;
 	default:
-		/* Includes VFIO_TYPE1_NESTING_IOMMU, which needs hardware. */
 		return ERR_PTR(-EINVAL);
 	}
 
@@ -176,20 +181,33 @@ static void type1_unregister_device(void *iommu_data,
 	up_write(&iommu->devices_rwsem);
 }
 
-static long type1_check_extension(unsigned long ext)
+/*
+ * The answers of upstream 6.1's vfio_iommu_type1_check_extension() for a
+ * container whose groups are all emulated. @iommu is NULL when the core
+ * asks before VFIO_SET_IOMMU.
+ */
+static long type1_check_extension(struct type1_iommu *iommu,
+				  unsigned long ext)
 {
 	switch (ext) {
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_TYPE1_NESTING_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_DMA_CC_IOMMU:
+		/*
+		 * Coherent when every hardware domain enforces snooping; an
+		 * emulated-IOMMU device does no DMA of its own, so a set-up
+		 * container has no domain that could fail to.
+		 */
+		return iommu ? 1 : 0;
 	default:
 		/*
 		 * Not VFIO_UPDATE_VADDR: a device could pin or copy through a
 		 * stale vaddr while it is being replaced, which is why
 		 * upstream withdraws it whenever an mdev is present. Nor
-		 * dirty tracking, nesting or cache coherency, which need
-		 * hardware or are not implemented.
+		 * dirty tracking, which is not implemented.
 		 */
 		return 0;
 	}
@@ -284,14 +302,10 @@ static long type1_ioctl_map_dma(struct type1_iommu *iommu, void __user *arg)
 		return -EINVAL;
 
 	if (map.flags & VFIO_DMA_MAP_FLAG_VADDR) {
+		/* A new vaddr for an existing mapping carries no access. */
 		if (map.flags & ~VFIO_DMA_MAP_FLAG_VADDR)
 			return -EINVAL;
-		/*
-		 * Every group here is an emulated one, and upstream refuses
-		 * vaddr updates with -EBUSY while one is attached: the
-		 * container state, not the argument, is what is wrong.
-		 */
-		return -EBUSY;
+		return type1_dma_map(iommu, map.iova, map.vaddr, map.size, 0);
 	}
 
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
@@ -345,7 +359,7 @@ static long type1_ioctl(void *iommu_data, unsigned int cmd,
 	switch (cmd) {
 	case VFIO_CHECK_EXTENSION:
 		/* Also asked before VFIO_SET_IOMMU, with no @iommu_data. */
-		return type1_check_extension(arg);
+		return type1_check_extension(iommu, arg);
 	case VFIO_IOMMU_GET_INFO:
 		return iommu ? type1_ioctl_get_info(iommu, uarg) : -EINVAL;
 	case VFIO_IOMMU_MAP_DMA:
