@@ -10,7 +10,14 @@
  * checked from here as well.
  *
  * Runs as root in the test guest with the stack and the fixture loaded; it
- * creates and removes its own devices. Output: PASS/FAIL/SKIP lines.
+ * creates and removes its own devices. Output: PASS/FAIL/SKIP lines. With
+ * the mtty sample loaded too, the reset.* cases check INTx across
+ * VFIO_DEVICE_RESET on the SDK.
+ *
+ * "vfio_conformance abi UUID" runs only the abi.* cases, on the existing
+ * mdev UUID of whatever stack is loaded: they print "ABI <case> <answer>"
+ * lines besides PASS/FAIL, which conformance.sh compares between our stack
+ * and Debian's in-kernel one.
  */
 #define _GNU_SOURCE
 #include <endian.h>
