@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Guest scenario: the concurrent fuzzer (tests/uapi/fuzz_concurrent). Fuzz
+# threads share container, group and device fds of the fixture's devices
+# and hammer them with random ioctls, preads/pwrites, mmaps, DMA maps and
+# closes/re-opens, while other threads create and remove the devices
+# through sysfs and unload and reload the fixture module.
+#
+# FUZZ_SEED (default: a fresh one, printed), FUZZ_SECS (default 30),
+# FUZZ_THREADS (default 4) and FUZZ_OPS (per fuzz thread, default no limit)
+# tune a run; the client's own watchdog (3 x FUZZ_SECS + 120 s) turns a hang
+# into a FAIL line and this script's timeout is above that, so a slow debug
+# kernel only makes the run longer. Afterwards no device may be left and
+# every module must unload; the rig fails the run on any WARN/BUG/lockdep/
+# KASAN line in the kernel log.
+set -u
+TOP=$(cd "$(dirname "$0")/../../.." && pwd)
+BIN=$TOP/tests/uapi/fuzz_concurrent
+SECS=${FUZZ_SECS:-30}
+THREADS=${FUZZ_THREADS:-4}
+SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+WORK=$(mktemp -d /tmp/fuzzc.XXXXXX)
+fails=0
+# shellcheck source=../lib.sh
+. "$TOP/tests/vm/lib.sh"
+
+# Modules come from where scripts/load takes them: a per-kernel build
+# (the debug kernel's) if there is one, else the checkout.
+MODTOP=$TOP
+[ -d "$TOP/out/$(uname -r)" ] && MODTOP="$TOP/out/$(uname -r)"
+FIXTURE_KO=$(ls "$MODTOP"/tests/fixture/*.ko 2> /dev/null | head -n 1)
+
+cleanup() {
+	remove_all_mdevs
+	"$TOP/scripts/unload" > /dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ ! -x "$BIN" ]; then
+	fail fuzzc.built "$BIN missing: run make uapi on the host"
+	exit 1
+fi
+if [ -z "$FIXTURE_KO" ]; then
+	fail fuzzc.built "no fixture module under $MODTOP/tests/fixture: run make modules"
+	exit 1
+fi
+load_or_exit "fuzzc.load: fixture" fixture
+
+args=(--seed "$SEED" --seconds "$SECS" --threads "$THREADS" --module "$FIXTURE_KO")
+[ -n "${FUZZ_OPS:-}" ] && args+=(--ops "$FUZZ_OPS")
+limit=$((3 * SECS + 120 + 60))
+echo "INFO fuzzc: seed $SEED; reproduce with FUZZ_SEED=$SEED FUZZ_SECS=$SECS FUZZ_THREADS=$THREADS"
+start=$(date +%s)
+timeout --kill-after=10 "$limit" "$BIN" "${args[@]}"
+rc=$?
+echo "INFO fuzzc: run took $(($(date +%s) - start)) s"
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	fail fuzzc.exit "killed after $limit s (the client's watchdog did not fire)"
+elif [ "$rc" -gt 128 ]; then
+	fail fuzzc.exit "killed by signal $((rc - 128)) (seed $SEED)"
+elif [ "$rc" != 0 ]; then
+	# The client printed its FAIL lines.
+	fails=$((fails + 1))
+fi
+
+# Anything left over means a removal never finished or was lost.
+left=$(find /sys/bus/mdev/devices -mindepth 1 -maxdepth 1 -printf '%f ' 2> /dev/null)
+if [ -z "$left" ]; then
+	pass fuzzc.no_devices_left
+else
+	fail fuzzc.no_devices_left "still present: $left"
+	remove_all_mdevs
+fi
+# Held references (module, group, container) would show up here.
+if timeout 120 "$TOP/scripts/unload" > "$WORK/unload.out" 2>&1; then
+	pass fuzzc.unload
+else
+	fail fuzzc.unload "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
+fi
+for m in mdev_sdk_fixture mdev_sdk mdev_sdk_mdev mdev_sdk_vfio_iommu_type1 \
+	mdev_sdk_vfio; do
+	loaded "$m" && fail "fuzzc.unloaded.$m" "still loaded"
+done
+exit $((fails > 0))
