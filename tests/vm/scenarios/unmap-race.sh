@@ -36,8 +36,13 @@ else
 	exit 1
 fi
 
-for mode in bench mcrypto; do
-	timeout --kill-after=5 120 "$CLIENT" "$mode" "${UNMAP_RACE_SECONDS:-3}" \
+# Seconds of racing per mode. Before the fix of issue 16, 3 s of bench
+# always hit the WARN; the mcrypto window is narrower: 8 s found 1626 of
+# 42231 enables without a ring pinned, 3 s none.
+for spec in "bench 3" "mcrypto 8"; do
+	set -- $spec
+	mode=$1
+	timeout --kill-after=5 120 "$CLIENT" "$mode" "${UNMAP_RACE_SECONDS:-$2}" \
 		> "$WORK/client.out" 2>&1
 	rc=$?
 	sed "s/^\(PASS\|FAIL\|SKIP\|INFO\) /\1 unmap-race $mode: /" "$WORK/client.out" |
