@@ -403,6 +403,21 @@ static int uuid_index(struct draw *d)
 	return below(d, NR_UUIDS);
 }
 
+/*
+ * The device a handle opens: mostly one of "its own" (index modulo
+ * NR_HANDLES), so that handles do not keep failing on each other's open
+ * group with EBUSY; sometimes any, so that they do.
+ */
+static int handle_uuid(struct draw *d, const struct handle *h)
+{
+	int own = h - handles, u = below(d, NR_UUIDS), any = below(d, 8) == 0;
+
+	if (any)
+		return u;
+	u -= u % NR_HANDLES;
+	return u + own < NR_UUIDS ? u + own : own;
+}
+
 /* No new device fd or mapping while the module thread drains. */
 static bool may_open_device(void)
 {
@@ -944,7 +959,7 @@ static void do_open_container(struct thread *t, struct draw *d)
 static void do_open_group(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	int u = uuid_index(d), id, fd, err;
+	int u = handle_uuid(d, h), id, fd, err;
 	char path[64];
 
 	begin(t, OP_GROUP_LINK);
@@ -971,7 +986,7 @@ static void do_open_group(struct thread *t, struct draw *d)
 static void do_bring_up(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	int u = uuid_index(d), id, fd, err, cfd;
+	int u = handle_uuid(d, h), id, fd, err, cfd;
 	char path[64];
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	long ret;
