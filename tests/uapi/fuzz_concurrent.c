@@ -1089,11 +1089,12 @@ static void check_req(struct thread *t)
 /* ------------------------------------------------------------------ */
 /* Threads.                                                            */
 
+/* --ops bounds the fuzz threads; lifecycle threads run until they end. */
 static bool should_stop(struct thread *t)
 {
 	if (atomic_load(&stop))
 		return true;
-	if (max_ops && t->done >= max_ops)
+	if (max_ops && t->index < nr_fuzzers && t->done >= max_ops)
 		return true;
 	return now_ms() - start_ms >= seconds * 1000LL;
 }
