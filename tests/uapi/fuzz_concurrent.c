@@ -1267,11 +1267,14 @@ static void dump_threads(void)
 	__s64 now = now_ms();
 	int i;
 
+	static const char *const role[] = { "create", "remove", "module" };
+
 	for (i = 0; i < nr_threads; i++) {
 		int op = atomic_load(&threads[i].cur_op);
 
 		snprintf(line, sizeof(line),
-			 "INFO thread %d: op #%ld, %s%s for %lld ms\n", i,
+			 "INFO thread %d (%s): op #%ld, %s%s for %lld ms\n", i,
+			 i < nr_fuzzers ? "fuzz" : role[(i - nr_fuzzers) % 3],
 			 threads[i].done, op >= 0 ? "in " : "between ops",
 			 op >= 0 ? ops[op].name : "",
 			 op >= 0 ? (long long)(now -
