@@ -4,7 +4,7 @@
  * test guest by tests/vm/scenarios/fuzz-concurrent.sh:
  *
  *   fuzz_concurrent [--seed N] [--seconds S] [--ops N] [--threads N]
- *		     [--watchdog S] [--module FIXTURE.ko]
+ *		     [--watchdog S] [--module FIXTURE.ko] [--xparent TYPE_DIR]
  *
  * Fuzz threads issue random but plausibly shaped VFIO container, group and
  * device ioctls, preads and pwrites at region offsets, mmaps and munmaps of
@@ -17,6 +17,10 @@
  * open none until the reload, so that unloads happen mid-fuzz; the other
  * attempts fail with EAGAIN against open devices. A fuzz thread also drops
  * them when its REQ eventfd fires, as QEMU would, so removals complete.
+ * With --xparent (a mdev_supported_types/<type> directory of another
+ * parent, such as mtty's), one more thread creates the same UUIDs there:
+ * the two parents race for each UUID, and the fuzz threads open whichever
+ * device won.
  *
  * A "close" replaces the slot's file by a placeholder (/dev/null) with
  * dup2(), so a slot's fd number always names a file: a thread racing with
@@ -94,6 +98,7 @@ enum op {
 	OP_REQ_RELEASE,	/* an eventfd fired: release the device, as QEMU would */
 	OP_DRAIN,	/* the module thread asked: release the device */
 	OP_CREATE,
+	OP_XCREATE,	/* the same UUIDs under --xparent */
 	OP_REMOVE,
 	OP_RMMOD,
 	OP_INSMOD,
@@ -154,6 +159,8 @@ static const struct op_desc {
 	/* A missing parent is ENOENT at open(2), ENODEV at write(2). */
 	[OP_CREATE] = { "sysfs.create",
 		{ EEXIST, EUSERS, ENODEV, ENOENT, EAGAIN } },
+	[OP_XCREATE] = { "sysfs.create.xparent",
+		{ EEXIST, EUSERS, ENODEV, ENOENT, EAGAIN } },
 	[OP_REMOVE] = { "sysfs.remove", { ENODEV, ENOENT, EAGAIN } },
 	/* In use (EWOULDBLOCK), mid-load or unload (EBUSY), gone (ENOENT). */
 	[OP_RMMOD] = { "module.unload", { EAGAIN, EBUSY, ENOENT } },
@@ -193,6 +200,7 @@ struct thread {
 	/* For the watchdog: what the thread is in, since when. */
 	_Atomic int cur_op;
 	_Atomic __s64 cur_since;
+	const char *role;
 };
 
 struct handle {
@@ -231,7 +239,7 @@ static atomic_int draining, drain_epoch, drain_acks;
 static __u64 seed;
 static int seconds = 30, nr_fuzzers = 4, watchdog_s;
 static long max_ops;
-static const char *module_path;
+static const char *module_path, *xparent;
 static __s64 start_ms;
 
 static struct thread threads[MAX_THREADS];
@@ -1191,6 +1199,34 @@ static void *remove_thread(void *arg)
 	return NULL;
 }
 
+/* Create the fuzzed UUIDs under the other parent too, and remove them. */
+static void *xparent_thread(void *arg)
+{
+	struct thread *t = arg;
+	char path[PATH_MAX];
+	struct draw d;
+
+	snprintf(path, sizeof(path), "%s/create", xparent);
+	while (!should_stop(t)) {
+		int u, ret;
+
+		draw_words(t, &d);
+		u = uuid_index(&d);
+		begin(t, OP_XCREATE);
+		ret = sysfs_write(path, uuids[u]);
+		account_ret(t, OP_XCREATE, ret);
+		t->done++;
+		if (ret) {
+			sleep_ms(20 + below(&d, 100));
+			continue;
+		}
+		sleep_ms(20 + below(&d, 200));
+		begin(t, OP_REMOVE);
+		account_ret(t, OP_REMOVE, mdev_remove(uuids[u]));
+	}
+	return NULL;
+}
+
 static bool module_loaded(void)
 {
 	return path_exists("/sys/module/" FIX_MODULE);
@@ -1267,14 +1303,12 @@ static void dump_threads(void)
 	__s64 now = now_ms();
 	int i;
 
-	static const char *const role[] = { "create", "remove", "module" };
-
 	for (i = 0; i < nr_threads; i++) {
 		int op = atomic_load(&threads[i].cur_op);
 
 		snprintf(line, sizeof(line),
 			 "INFO thread %d (%s): op #%ld, %s%s for %lld ms\n", i,
-			 i < nr_fuzzers ? "fuzz" : role[(i - nr_fuzzers) % 3],
+			 threads[i].role,
 			 threads[i].done, op >= 0 ? "in " : "between ops",
 			 op >= 0 ? ops[op].name : "",
 			 op >= 0 ? (long long)(now -
@@ -1350,9 +1384,10 @@ static void report(const struct stats *all, __s64 ms)
 				       all->err[o][e]);
 		printf("\n");
 	}
-	printf("INFO cycles: %ld creates, %ld removes, %ld unloads, %ld reloads, in %.1f s\n",
-	       all->ok[OP_CREATE], all->ok[OP_REMOVE], all->ok[OP_RMMOD],
-	       all->ok[OP_INSMOD], ms / 1000.0);
+	printf("INFO cycles: %ld creates (%ld on the other parent), %ld removes, %ld unloads, %ld reloads, in %.1f s\n",
+	       all->ok[OP_CREATE] + all->ok[OP_XCREATE], all->ok[OP_XCREATE],
+	       all->ok[OP_REMOVE], all->ok[OP_RMMOD], all->ok[OP_INSMOD],
+	       ms / 1000.0);
 	fflush(stdout);
 }
 
@@ -1411,7 +1446,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"fuzz_concurrent [--seed N] [--seconds S] [--ops N] [--threads N]\n"
-		"                [--watchdog S] [--module FIXTURE.ko]\n");
+		"                [--watchdog S] [--module FIXTURE.ko] [--xparent TYPE_DIR]\n");
 	exit(2);
 }
 
@@ -1424,11 +1459,12 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "module", required_argument, NULL, 'm' },
+		{ "xparent", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	void *(*lifecycle[3])(void *) = { create_thread, remove_thread,
-					  module_thread };
-	int nr_life, i, c, ret, bad_exit = 0;
+	void *(*lifecycle[3])(void *) = { create_thread, remove_thread };
+	static const char *role[3] = { "create", "remove" };
+	int nr_life = 2, i, c, ret, bad_exit = 0;
 	bool have_seed = false;
 	struct stats all;
 	long bad = 0;
@@ -1455,21 +1491,25 @@ int main(int argc, char **argv)
 		case 'm':
 			module_path = optarg;
 			break;
+		case 'x':
+			xparent = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || seconds <= 0 || nr_fuzzers < 1 ||
-	    nr_fuzzers > MAX_THREADS - 3)
+	    nr_fuzzers > MAX_THREADS - 4)
 		usage();
 	if (!have_seed)
 		seed = (__u64)now_ms() ^ ((__u64)getpid() << 32);
 	if (!watchdog_s)
 		watchdog_s = 3 * seconds + 120;
 
-	printf("INFO fuzz_concurrent: seed %llu, %d fuzz threads, %d s, %ld ops per thread, watchdog %d s, module %s\n",
+	printf("INFO fuzz_concurrent: seed %llu, %d fuzz threads, %d s, %ld ops per thread, watchdog %d s, module %s, other parent %s\n",
 	       (unsigned long long)seed, nr_fuzzers, seconds, max_ops,
-	       watchdog_s, module_path ?: "(not reloaded)");
+	       watchdog_s, module_path ?: "(not reloaded)",
+	       xparent ?: "(none)");
 	fflush(stdout);
 
 	signal(SIGALRM, on_alarm);
@@ -1490,13 +1530,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* The module thread comes last: the final cleanup is accounted to it. */
+	if (xparent) {
+		lifecycle[nr_life] = xparent_thread;
+		role[nr_life++] = "xparent";
+	}
+	if (module_path) {
+		lifecycle[nr_life] = module_thread;
+		role[nr_life++] = "module";
+	}
 	start_ms = now_ms();
-	nr_life = module_path ? 3 : 2;
 	nr_threads = nr_fuzzers + nr_life;
 	for (i = 0; i < nr_threads; i++) {
 		struct thread *t = &threads[i];
 
 		t->index = i;
+		t->role = i < nr_fuzzers ? "fuzz" : role[i - nr_fuzzers];
 		t->rng = splitmix(seed + 0x1000 * (i + 1)) | 1;
 		atomic_store(&t->cur_op, -1);
 		ret = pthread_create(&t->tid, NULL,

@@ -5,7 +5,8 @@
 # threads share container, group and device fds of the fixture's devices
 # and hammer them with random ioctls, preads/pwrites, mmaps, DMA maps and
 # closes/re-opens, while other threads create and remove the devices
-# through sysfs and unload and reload the fixture module.
+# through sysfs and unload and reload the fixture module; one more thread
+# creates the same UUIDs under mtty-1, so the two parents race for them.
 #
 # FUZZ_SEED (default: a fresh one, printed), FUZZ_SECS (default 30),
 # FUZZ_THREADS (default 4) and FUZZ_OPS (per fuzz thread, default no limit)
@@ -46,9 +47,11 @@ if [ -z "$FIXTURE_KO" ]; then
 	fail fuzzc.built "no fixture module under $MODTOP/tests/fixture: run make modules"
 	exit 1
 fi
-load_or_exit "fuzzc.load: fixture" fixture
+load_or_exit "fuzzc.load: fixture mtty" fixture mtty
+MTTY1=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1
 
-args=(--seed "$SEED" --seconds "$SECS" --threads "$THREADS" --module "$FIXTURE_KO")
+args=(--seed "$SEED" --seconds "$SECS" --threads "$THREADS" --module "$FIXTURE_KO"
+	--xparent "$MTTY1")
 [ -n "${FUZZ_OPS:-}" ] && args+=(--ops "$FUZZ_OPS")
 limit=$((3 * SECS + 120 + 60))
 echo "INFO fuzzc: seed $SEED; reproduce with FUZZ_SEED=$SEED FUZZ_SECS=$SECS FUZZ_THREADS=$THREADS"
@@ -79,8 +82,8 @@ if timeout 120 "$TOP/scripts/unload" > "$WORK/unload.out" 2>&1; then
 else
 	fail fuzzc.unload "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
 fi
-for m in mdev_sdk_fixture mdev_sdk mdev_sdk_mdev mdev_sdk_vfio_iommu_type1 \
-	mdev_sdk_vfio; do
+for m in mdev_sdk_fixture mdev_sdk_mtty mdev_sdk mdev_sdk_mdev \
+	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio; do
 	loaded "$m" && fail "fuzzc.unloaded.$m" "still loaded"
 done
 exit $((fails > 0))
