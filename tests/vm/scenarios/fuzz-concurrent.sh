@@ -30,7 +30,7 @@ fails=0
 # (the debug kernel's) if there is one, else the checkout.
 MODTOP=$TOP
 [ -d "$TOP/out/$(uname -r)" ] && MODTOP="$TOP/out/$(uname -r)"
-FIXTURE_KO=$(ls "$MODTOP"/tests/fixture/*.ko 2> /dev/null | head -n 1)
+FIXTURE_KO=$MODTOP/tests/fixture/mdev_sdk_fixture.ko
 
 cleanup() {
 	remove_all_mdevs
@@ -43,8 +43,8 @@ if [ ! -x "$BIN" ]; then
 	fail fuzzc.built "$BIN missing: run make uapi on the host"
 	exit 1
 fi
-if [ -z "$FIXTURE_KO" ]; then
-	fail fuzzc.built "no fixture module under $MODTOP/tests/fixture: run make modules"
+if [ ! -e "$FIXTURE_KO" ]; then
+	fail fuzzc.built "$FIXTURE_KO missing: run make modules"
 	exit 1
 fi
 load_or_exit "fuzzc.load: fixture mtty" fixture mtty
