@@ -14,6 +14,16 @@
 #define FAKE_PAGES	64
 
 /**
+ * struct racing_pin - what a driver pinned while an unmap was under way
+ * @pfn: the page it pinned
+ * @ret: what the pin returned
+ */
+struct racing_pin {
+	unsigned long pfn;
+	int ret;
+};
+
+/**
  * struct fake_backend - what the fake "IOMMU" has pinned
  * @pinned: pin count per IOVA page, pages 0 to FAKE_PAGES - 1
  * @fail_pin: errno the next pin returns, or 0
@@ -21,6 +31,8 @@
  * @hook: if set, the driver's invalidate callback, run with the tracker's
  *	lock not held as the SDK runs the driver's
  * @invalidates: invalidate callbacks so far
+ * @racing: the pins @hook took, in call order
+ * @nr_racing: entries of @racing used
  * @tracker: the tracker under test
  */
 struct fake_backend {
@@ -29,6 +41,8 @@ struct fake_backend {
 	int short_pin;
 	void (*hook)(struct fake_backend *fb, u64 iova, u64 length);
 	int invalidates;
+	struct racing_pin racing[4];
+	int nr_racing;
 	struct mdev_sdk_pin_tracker tracker;
 };
 
@@ -111,6 +125,15 @@ static int pin(struct fake_backend *fb, unsigned long pfn, int npage)
 					IOMMU_READ | IOMMU_WRITE, pages);
 }
 
+/* Neither the backend nor the tracker holds a pin any more. */
+static void expect_nothing_pinned(struct kunit *test)
+{
+	struct fake_backend *fb = test->priv;
+
+	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
+	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+}
+
 static void pin_test_pin_unpin(struct kunit *test)
 {
 	struct fake_backend *fb = test->priv;
@@ -121,8 +144,7 @@ static void pin_test_pin_unpin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unpin(&fb->tracker,
 							 4 << PAGE_SHIFT, 3),
 			0);
-	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+	expect_nothing_pinned(test);
 }
 
 static void pin_test_unpin_not_pinned(struct kunit *test)
@@ -268,30 +290,65 @@ static void pin_test_backend_errors(struct kunit *test)
 	/* A partial pin is taken back and reported as a failure. */
 	fb->short_pin = 1;
 	KUNIT_EXPECT_EQ(test, pin(fb, 0, 2), -EFAULT);
-	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+	expect_nothing_pinned(test);
 }
-
-/**
- * struct racing_pin - what a driver pinned while an unmap was under way
- * @pfn: the page it pinned
- * @ret: what the pin returned
- */
-struct racing_pin {
-	unsigned long pfn;
-	int ret;
-};
-
-/* Pins of the hooks below, in call order; reset by each case. */
-static struct racing_pin racing_pins[4];
-static int nr_racing_pins;
 
 static void record_pin(struct fake_backend *fb, unsigned long pfn)
 {
-	if (nr_racing_pins == ARRAY_SIZE(racing_pins))
+	struct racing_pin *rp;
+
+	if (fb->nr_racing == ARRAY_SIZE(fb->racing))
 		return;
-	racing_pins[nr_racing_pins].pfn = pfn;
-	racing_pins[nr_racing_pins++].ret = pin(fb, pfn, 1);
+	rp = &fb->racing[fb->nr_racing++];
+	rp->pfn = pfn;
+	rp->ret = pin(fb, pfn, 1);
+}
+
+/* Unmaps pages 0 to 3 with @hook as the driver's invalidate callback. */
+static unsigned long unmap_hooked(struct fake_backend *fb,
+				  void (*hook)(struct fake_backend *fb,
+					       u64 iova, u64 length))
+{
+	unsigned long dropped;
+
+	fb->hook = hook;
+	dropped = mdev_sdk_pin_tracker_unmap(&fb->tracker, 0, 4 * PAGE_SIZE);
+	fb->hook = NULL;
+	return dropped;
+}
+
+/*
+ * Unmaps pages 0 to 3, dropping @dropped pins, with @hook as the driver's
+ * callback: it must be called @invalidates times and take two racing pins,
+ * the first of a page the unmap still holds closed, which is refused, the
+ * second of a page no unmap holds, which the driver keeps. Whatever each
+ * pin returned, the tracker must agree with it.
+ */
+static void expect_racing_unmap(struct kunit *test,
+				void (*hook)(struct fake_backend *fb,
+					     u64 iova, u64 length),
+				unsigned long dropped, int invalidates)
+{
+	struct fake_backend *fb = test->priv;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, unmap_hooked(fb, hook), dropped);
+	KUNIT_EXPECT_EQ(test, fb->invalidates, invalidates);
+	KUNIT_ASSERT_EQ(test, fb->nr_racing, 2);
+
+	for (i = 0; i < fb->nr_racing; i++) {
+		struct racing_pin *rp = &fb->racing[i];
+
+		if (rp->ret == 1)
+			KUNIT_EXPECT_EQ_MSG(test, fb->pinned[rp->pfn], 1,
+					    "page %lu: pin succeeded, then dropped behind the driver",
+					    rp->pfn);
+		else
+			KUNIT_EXPECT_EQ(test, fb->pinned[rp->pfn], 0);
+	}
+	/* The documented answer: an IOVA being unmapped is no longer mapped. */
+	KUNIT_EXPECT_EQ(test, fb->racing[0].ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, fb->racing[1].ret, 1);
 }
 
 /*
@@ -317,34 +374,10 @@ static void hook_pin_after_invalidate(struct fake_backend *fb, u64 iova,
 static void pin_test_pin_during_unmap(struct kunit *test)
 {
 	struct fake_backend *fb = test->priv;
-	int i;
 
-	nr_racing_pins = 0;
 	KUNIT_ASSERT_EQ(test, pin(fb, 1, 2), 2);
-	fb->hook = hook_pin_after_invalidate;
-
 	/* Pages 0 to 3 are unmapped; page 8 is not in the range. */
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
-							 4 * PAGE_SIZE),
-			2UL);
-	fb->hook = NULL;
-	KUNIT_EXPECT_EQ(test, fb->invalidates, 1);
-	KUNIT_ASSERT_EQ(test, nr_racing_pins, 2);
-
-	/* Whatever the driver's pins returned, the tracker agrees with it. */
-	for (i = 0; i < nr_racing_pins; i++) {
-		struct racing_pin *rp = &racing_pins[i];
-
-		if (rp->ret == 1)
-			KUNIT_EXPECT_EQ_MSG(test, fb->pinned[rp->pfn], 1,
-					    "page %lu: pin succeeded, then dropped behind the driver",
-					    rp->pfn);
-		else
-			KUNIT_EXPECT_EQ(test, fb->pinned[rp->pfn], 0);
-	}
-	/* The documented answer: an IOVA being unmapped is no longer mapped. */
-	KUNIT_EXPECT_EQ(test, racing_pins[0].ret, -EINVAL);
-	KUNIT_EXPECT_EQ(test, racing_pins[1].ret, 1);
+	expect_racing_unmap(test, hook_pin_after_invalidate, 2, 1);
 	KUNIT_EXPECT_EQ(test, fb->pinned[1], 0);
 	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker),
 			(unsigned long)total_pinned(fb));
@@ -354,12 +387,11 @@ static void pin_test_pin_during_unmap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unpin(&fb->tracker,
 							 2 << PAGE_SHIFT, 1),
 			0);
-	if (racing_pins[1].ret == 1)
+	if (fb->racing[1].ret == 1)
 		KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unpin(&fb->tracker,
 								 8 << PAGE_SHIFT, 1),
 				0);
-	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+	expect_nothing_pinned(test);
 }
 
 /*
@@ -380,18 +412,9 @@ static void pin_test_overlapping_unmaps(struct kunit *test)
 {
 	struct fake_backend *fb = test->priv;
 
-	nr_racing_pins = 0;
 	KUNIT_ASSERT_EQ(test, pin(fb, 2, 1), 1);
 	KUNIT_ASSERT_EQ(test, pin(fb, 8, 1), 1);
-	fb->hook = hook_nested_unmap;
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
-							 4 * PAGE_SIZE),
-			1UL);
-	fb->hook = NULL;
-	KUNIT_EXPECT_EQ(test, fb->invalidates, 2);
-	KUNIT_ASSERT_EQ(test, nr_racing_pins, 2);
-	KUNIT_EXPECT_EQ(test, racing_pins[0].ret, -EINVAL);
-	KUNIT_EXPECT_EQ(test, racing_pins[1].ret, 1);
+	expect_racing_unmap(test, hook_nested_unmap, 1, 2);
 	KUNIT_EXPECT_EQ(test, fb->pinned[2], 0);
 	KUNIT_EXPECT_EQ(test, fb->pinned[8], 0);
 	/* Taken after the inner unmap ended: the driver's to keep. */
@@ -413,14 +436,9 @@ static void pin_test_unpin_in_invalidate(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, pin(fb, 1, 2), 2);
 	KUNIT_ASSERT_EQ(test, pin(fb, 2, 1), 1);
-	fb->hook = hook_unpin;
 	/* Page 2's second pin is the only one the SDK still has to drop. */
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_unmap(&fb->tracker, 0,
-							 4 * PAGE_SIZE),
-			1UL);
-	fb->hook = NULL;
-	KUNIT_EXPECT_EQ(test, total_pinned(fb), 0);
-	KUNIT_EXPECT_EQ(test, mdev_sdk_pin_tracker_count(&fb->tracker), 0UL);
+	KUNIT_EXPECT_EQ(test, unmap_hooked(fb, hook_unpin), 1UL);
+	expect_nothing_pinned(test);
 }
 
 static struct kunit_case mdev_sdk_pin_cases[] = {

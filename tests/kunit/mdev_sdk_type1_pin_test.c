@@ -40,6 +40,22 @@
 #define TP_MAP_RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
 /**
+ * enum tp_unmap_mode - how the driver answers dma_unmap
+ * @TP_UNMAP_UNPIN: it unpins the range, as it should
+ * @TP_UNMAP_REPIN: it unpins the range, then pins page 0 again from the
+ *	callback, as a driver pinning in a loop against the unmap
+ * @TP_UNMAP_KEEP: it unpins nothing, as a buggy driver
+ * @TP_UNMAP_LATE: it unpins nothing itself, but has another thread unpin
+ *	everything shortly after, as a pin in flight in another thread
+ */
+enum tp_unmap_mode {
+	TP_UNMAP_UNPIN,
+	TP_UNMAP_REPIN,
+	TP_UNMAP_KEEP,
+	TP_UNMAP_LATE,
+};
+
+/**
  * struct tp_fixture - state of one test
  * @test: the test
  * @vd: the device under test, whose callbacks find the fixture as priv
@@ -55,13 +71,9 @@
  * @pin_now: tells @pinner to pin
  * @pinned: @pinner has pinned (or given up); completed for all waiters
  * @pinner_ret: what @pinner's vfio_pin_pages() returned
- * @repin_in_unmap: on every dma_unmap, after unpinning, pin page 0 again
- *	from the callback, as a driver pinning in a loop against the unmap
- * @repins_ok: such pins that succeeded
- * @repins_einval: such pins refused with -EINVAL
- * @keep_pins: dma_unmap unpins nothing, as a buggy driver
- * @late_unpin: dma_unmap unpins nothing itself, but has @pinner unpin
- *	everything shortly after, as a pin in flight in another thread
+ * @unmap_mode: how every dma_unmap answers
+ * @repins_ok: pins of %TP_UNMAP_REPIN that succeeded
+ * @repins_einval: pins of %TP_UNMAP_REPIN refused with -EINVAL
  * @hold_close: close_device completes @closing, then waits for @close_go
  *	before it unpins
  * @closing: close_device has started
@@ -81,11 +93,9 @@ struct tp_fixture {
 	struct completion pin_now;
 	struct completion pinned;
 	int pinner_ret;
-	bool repin_in_unmap;
+	enum tp_unmap_mode unmap_mode;
 	atomic_t repins_ok;
 	atomic_t repins_einval;
-	bool keep_pins;
-	bool late_unpin;
 	bool hold_close;
 	struct completion closing;
 	struct completion close_go;
@@ -176,6 +186,20 @@ static void tp_close_device(struct vfio_device *vdev)
 	atomic_inc(&fix->closes);
 }
 
+/* Pins page 0 again from dma_unmap, and counts how that went. */
+static void tp_repin(struct tp_fixture *fix)
+{
+	struct page *page;
+	int ret = tp_pin(fix, 0, 1, IOMMU_READ, &page);
+
+	if (ret == 1)
+		atomic_inc(&fix->repins_ok);
+	else if (ret == -EINVAL)
+		atomic_inc(&fix->repins_einval);
+	else
+		KUNIT_FAIL(fix->test, "re-pin in dma_unmap returned %d", ret);
+}
+
 static void tp_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct tp_fixture *fix = tp_fixture_of(vdev);
@@ -186,23 +210,20 @@ static void tp_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 			atomic_read(&fix->closes));
 	fix->unmap_iova = iova;
 	fix->unmap_len = length;
-	if (fix->late_unpin) {
+	switch (fix->unmap_mode) {
+	case TP_UNMAP_UNPIN:
+		tp_unpin_range(fix, iova, length);
+		break;
+	case TP_UNMAP_REPIN:
+		tp_unpin_range(fix, iova, length);
+		tp_repin(fix);
+		break;
+	case TP_UNMAP_KEEP:
+		break;
+	case TP_UNMAP_LATE:
 		atomic_inc(&fix->unmaps);
 		complete(&fix->pin_now);
 		return;
-	}
-	if (!fix->keep_pins)
-		tp_unpin_range(fix, iova, length);
-	if (fix->repin_in_unmap) {
-		struct page *page;
-		int ret = tp_pin(fix, 0, 1, IOMMU_READ, &page);
-
-		if (ret == 1)
-			atomic_inc(&fix->repins_ok);
-		else if (ret == -EINVAL)
-			atomic_inc(&fix->repins_einval);
-		else
-			KUNIT_FAIL(test, "re-pin in dma_unmap returned %d", ret);
 	}
 
 	if (atomic_inc_return(&fix->unmaps) == 1 && fix->pin_in_unmap) {
@@ -326,6 +347,37 @@ static s64 tp_unmap(struct tp_user *tu, u64 iova, u64 size, u32 flags)
 	return ret ? ret : unmap.size;
 }
 
+/*
+ * Unmaps the whole mapping with the driver answering dma_unmap as @mode
+ * says, and as it should from then on; returns what tp_unmap() returned.
+ */
+static s64 tp_unmap_as(struct tp_user *tu, enum tp_unmap_mode mode)
+{
+	s64 ret;
+
+	tu->fix->unmap_mode = mode;
+	ret = tp_unmap(tu, TP_IOVA, TP_SIZE, 0);
+	tu->fix->unmap_mode = TP_UNMAP_UNPIN;
+	return ret;
+}
+
+/* Pins [first, first + npage) read-only for the driver: all of them. */
+static void tp_expect_pin(struct tp_user *tu, unsigned int first, int npage)
+{
+	struct page *pages[TP_PAGES];
+
+	KUNIT_EXPECT_EQ_MSG(tu->test,
+			    tp_pin(tu->fix, first, npage, IOMMU_READ, pages),
+			    npage, "pinning %d pages from page %u", npage, first);
+}
+
+/* The driver holds no pin, and nothing stays charged to the process. */
+static void tp_expect_unpinned(struct tp_user *tu)
+{
+	KUNIT_EXPECT_EQ(tu->test, tp_driver_pins(tu->fix), 0);
+	KUNIT_EXPECT_EQ(tu->test, tp_locked(tu), 0);
+}
+
 static int tp_init(struct kunit *test)
 {
 	struct tp_fixture *fix;
@@ -408,6 +460,18 @@ static void tp_expect_closed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
 }
 
+/*
+ * Runs @body in a process of its own, with CAP_IPC_LOCK, a Type1v2
+ * container and a mapping made with @map_flags; the process must see it
+ * through and, once gone, have closed the device and dropped every pin.
+ */
+static void tp_run_closed(struct kunit *test, int (*body)(struct tp_user *tu),
+			  u32 map_flags)
+{
+	tp_run(test, body, VFIO_TYPE1v2_IOMMU, map_flags, 0);
+	tp_expect_closed(test);
+}
+
 /**
  * struct tp_balance_param - how pins are taken in pin_unpin_balance
  * @desc: name of the parameter in the test log
@@ -480,8 +544,7 @@ static int tp_balance_user(struct tp_user *tu)
 /* Pins and unpins balance: no page stays pinned, nothing stays charged. */
 static void pin_unpin_balance(struct kunit *test)
 {
-	tp_run(test, tp_balance_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_balance_user, TP_MAP_RW);
 }
 
 /**
@@ -553,15 +616,12 @@ static int tp_unmap_user(struct tp_user *tu)
 		 * as unmapped, so one round is enough.
 		 */
 		KUNIT_EXPECT_EQ(test, fix->pinner_ret, -EINVAL);
-		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
-	} else {
-		KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
 	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
 	KUNIT_EXPECT_EQ(test, fix->unmap_iova, TP_IOVA);
 	KUNIT_EXPECT_EQ(test, fix->unmap_len, TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
+	tp_expect_unpinned(tu);
 	KUNIT_EXPECT_EQ(test, tp_backend_pins(tu->iommu), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
 
 	/* The mapping is gone with its pins. */
 	KUNIT_EXPECT_EQ(test, tp_pin(fix, 2, 1, IOMMU_READ, pages), -EINVAL);
@@ -571,8 +631,7 @@ static int tp_unmap_user(struct tp_user *tu)
 /* dma_unmap makes the driver unpin, and the unmap then completes. */
 static void dma_unmap_releases_pins(struct kunit *test)
 {
-	tp_run(test, tp_unmap_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_unmap_user, TP_MAP_RW);
 }
 
 /* Its own process: the device is opened only halfway through. */
@@ -609,12 +668,11 @@ static int tp_before_open_user(struct mdev_sdk_kunit_user *user, void *data)
 	if (ret < 0)
 		goto out_close;
 	tu->fds.device = ret;
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	tp_expect_pin(tu, 0, 2);
 	KUNIT_EXPECT_EQ(test, tp_locked(tu), 2);
 	mdev_sdk_kunit_user_close(tu->fds.device);
 	tu->fds.device = -1;
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	tp_expect_unpinned(tu);
 
 	/* Closed again: the unmap no longer reaches the driver. */
 	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
@@ -824,8 +882,7 @@ static void process_exit_with_pins(struct kunit *test)
 {
 	struct tp_fixture *fix = test->priv;
 
-	tp_run(test, tp_exit_user, VFIO_TYPE1v2_IOMMU, TP_MAP_RW, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_exit_user, TP_MAP_RW);
 	KUNIT_EXPECT_NULL(test, tp_vdev(fix)->group->container);
 }
 
@@ -885,11 +942,10 @@ static int tp_close_unmap_user(struct tp_user *tu)
 	struct tp_fixture *fix = tu->fix;
 	struct kunit *test = tu->test;
 	struct tp_unmapper um = { .fix = fix, .mm = tu->user->mm };
-	struct page *pages[2];
 	struct task_struct *task;
 
 	init_completion(&um.done);
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
+	tp_expect_pin(tu, 0, 2);
 
 	/*
 	 * The other thread unmaps while this one is in close_device, with
@@ -916,39 +972,33 @@ static int tp_close_unmap_user(struct tp_user *tu)
 	 * through, with or without asking it, and not blame the driver.
 	 */
 	KUNIT_EXPECT_EQ(test, um.ret, TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	tp_expect_unpinned(tu);
 	return 0;
 }
 
 /* An unmap from one thread while another closes the device. */
 static void unmap_during_close(struct kunit *test)
 {
-	tp_run(test, tp_close_unmap_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_close_unmap_user, TP_MAP_R);
 }
 
 static int tp_keep_pins_user(struct tp_user *tu)
 {
 	struct tp_fixture *fix = tu->fix;
 	struct kunit *test = tu->test;
-	struct page *pages[4];
 
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 4, IOMMU_READ, pages), 4);
-	fix->keep_pins = true;
+	tp_expect_pin(tu, 0, 4);
 	/* Refused with the documented errno, and no WARN (the run checks). */
-	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, tp_unmap_as(tu, TP_UNMAP_KEEP), -EBUSY);
 	KUNIT_EXPECT_GE(test, atomic_read(&fix->unmaps), 2);
 	KUNIT_EXPECT_EQ(test, tp_npinned(tu->iommu), 4UL);
 	KUNIT_EXPECT_EQ(test, tp_locked(tu), 4UL);
 	/* The refused unmap leaves a mapping as usable as before it. */
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 5, 1, IOMMU_READ, pages), 1);
+	tp_expect_pin(tu, 5, 1);
 	KUNIT_EXPECT_EQ(test, tp_locked(tu), 5UL);
 
-	fix->keep_pins = false;
 	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	tp_expect_unpinned(tu);
 	return 0;
 }
 
@@ -959,26 +1009,14 @@ static int tp_keep_pins_user(struct tp_user *tu)
  */
 static void unmap_refused_without_warn(struct kunit *test)
 {
-	tp_run(test, tp_keep_pins_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_keep_pins_user, TP_MAP_R);
 }
 
 static int tp_repin_user(struct tp_user *tu)
 {
-	struct tp_fixture *fix = tu->fix;
-	struct kunit *test = tu->test;
-	struct page *pages[2];
-
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
-	fix->repin_in_unmap = true;
-	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
-	fix->repin_in_unmap = false;
-	/* Once its unmap began, the mapping took no new pin: one round. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_ok), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_einval), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	tp_expect_pin(tu, 0, 2);
+	KUNIT_EXPECT_EQ(tu->test, tp_unmap_as(tu, TP_UNMAP_REPIN), TP_SIZE);
+	tp_expect_unpinned(tu);
 	return 0;
 }
 
@@ -989,8 +1027,13 @@ static int tp_repin_user(struct tp_user *tu)
  */
 static void repin_every_round(struct kunit *test)
 {
-	tp_run(test, tp_repin_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
-	tp_expect_closed(test);
+	struct tp_fixture *fix = test->priv;
+
+	tp_run_closed(test, tp_repin_user, TP_MAP_R);
+	/* Once its unmap began, the mapping took no new pin: one round. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_ok), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->repins_einval), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
 }
 
 /* Unpins everything a little after dma_unmap returned. */
@@ -1011,21 +1054,17 @@ static int tp_late_unpin_user(struct tp_user *tu)
 	struct tp_fixture *fix = tu->fix;
 	struct kunit *test = tu->test;
 	struct task_struct *task;
-	struct page *pages[2];
 
-	KUNIT_EXPECT_EQ(test, tp_pin(fix, 0, 2, IOMMU_READ, pages), 2);
-	fix->late_unpin = true;
+	tp_expect_pin(tu, 0, 2);
 	task = kthread_run(tp_late_unpinner, fix, "mdev_sdk_unpinner");
 	KUNIT_EXPECT_FALSE(test, IS_ERR(task));
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 	/* The pins in flight drain while type1 waits: no second round. */
-	KUNIT_EXPECT_EQ(test, tp_unmap(tu, TP_IOVA, TP_SIZE, 0), TP_SIZE);
+	KUNIT_EXPECT_EQ(test, tp_unmap_as(tu, TP_UNMAP_LATE), TP_SIZE);
 	wait_for_completion(&fix->pinned);
-	fix->late_unpin = false;
 	KUNIT_EXPECT_EQ(test, atomic_read(&fix->unmaps), 1);
-	KUNIT_EXPECT_EQ(test, tp_driver_pins(fix), 0);
-	KUNIT_EXPECT_EQ(test, tp_locked(tu), 0);
+	tp_expect_unpinned(tu);
 	return 0;
 }
 
@@ -1036,8 +1075,7 @@ static int tp_late_unpin_user(struct tp_user *tu)
  */
 static void unmap_waits_for_pins_in_flight(struct kunit *test)
 {
-	tp_run(test, tp_late_unpin_user, VFIO_TYPE1v2_IOMMU, TP_MAP_R, 0);
-	tp_expect_closed(test);
+	tp_run_closed(test, tp_late_unpin_user, TP_MAP_R);
 }
 
 static struct kunit_case mdev_sdk_type1_pin_cases[] = {
