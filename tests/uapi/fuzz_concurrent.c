@@ -68,7 +68,7 @@
 #define NR_MAPS		8
 #define MAX_THREADS	16
 #define ARENA_PAGES	256
-#define ARENA_IOVA	(1ULL << 30)
+#define ARENA_IOVA	0x40000000ULL	/* 1 GiB */
 #define NR_WORDS	8	/* random words drawn per operation */
 #define MAX_ERRNO	134
 #define VFIO_NR(n)	_IO(VFIO_TYPE, VFIO_BASE + (n))
@@ -76,7 +76,7 @@
 /* ------------------------------------------------------------------ */
 /* Operations and the errnos each may legally fail with.              */
 
-enum op {
+enum fuzz_op {
 	OP_CONT_IOCTL,	/* GET_API_VERSION, CHECK_EXTENSION, IOMMU_GET_INFO, ... */
 	OP_SET_IOMMU,
 	OP_MAP_DMA,
@@ -167,7 +167,7 @@ static const struct op_desc {
 	[OP_INSMOD] = { "module.reload", { EEXIST, EBUSY } },
 };
 
-static bool op_legal(enum op op, int err)
+static bool op_legal(enum fuzz_op op, int err)
 {
 	size_t i;
 
@@ -198,9 +198,9 @@ struct thread {
 	struct stats st;
 	int drain_seen;
 	/* For the watchdog: what the thread is in, since when. */
-	_Atomic int cur_op;
-	_Atomic __s64 cur_since;
-	const char *role;
+	atomic_int cur_op;
+	atomic_llong cur_since;
+	const struct role *role;
 };
 
 struct handle {
@@ -320,9 +320,15 @@ static __u64 interesting(struct draw *d)
 /* ------------------------------------------------------------------ */
 /* Accounting.                                                         */
 
-static void note_bad(struct thread *t, enum op op, const char *what,
-		     int err)
+static const char *errname(int err)
 {
+	return strerrorname_np(err) ?: "?";
+}
+
+/* Count a result outside the legal set; the first is kept for the report. */
+static void note_bad(struct thread *t, enum fuzz_op op, const char *what)
+{
+	t->st.bad[op]++;
 	pthread_mutex_lock(&bad_lock);
 	if (!first_bad[0])
 		snprintf(first_bad, sizeof(first_bad),
@@ -330,10 +336,9 @@ static void note_bad(struct thread *t, enum op op, const char *what,
 			 ops[op].name, what, t->index, t->done,
 			 (now_ms() - start_ms) / 1000.0);
 	pthread_mutex_unlock(&bad_lock);
-	(void)err;
 }
 
-static void begin(struct thread *t, enum op op)
+static void begin(struct thread *t, enum fuzz_op op)
 {
 	atomic_store(&t->cur_since, now_ms());
 	atomic_store(&t->cur_op, op);
@@ -343,7 +348,7 @@ static void begin(struct thread *t, enum op op)
  * Account @ret of @op, a syscall result (-1 and errno on failure). @max,
  * if not negative, bounds a successful result (a read's length).
  */
-static void account(struct thread *t, enum op op, long ret, int err,
+static void account(struct thread *t, enum fuzz_op op, long ret, int err,
 		    long max)
 {
 	__s64 ms = now_ms() - atomic_load(&t->cur_since);
@@ -356,26 +361,36 @@ static void account(struct thread *t, enum op op, long ret, int err,
 	if (ret >= 0) {
 		t->st.ok[op]++;
 		if (max >= 0 && ret > max) {
-			t->st.bad[op]++;
 			snprintf(what, sizeof(what), "returned %ld > %ld", ret,
 				 max);
-			note_bad(t, op, what, 0);
+			note_bad(t, op, what);
 		}
 		return;
 	}
 	t->st.err[op][err > 0 && err < MAX_ERRNO ? err : MAX_ERRNO]++;
 	if (!op_legal(op, err)) {
-		t->st.bad[op]++;
 		snprintf(what, sizeof(what), "failed with %s (%d)",
-			 strerrorname_np(err) ?: "?", err);
-		note_bad(t, op, what, err);
+			 errname(err), err);
+		note_bad(t, op, what);
 	}
 }
 
 /* For 0-or-negative-errno results (sysfs_write()). */
-static void account_ret(struct thread *t, enum op op, int ret)
+static void account_ret(struct thread *t, enum fuzz_op op, int ret)
 {
 	account(t, op, ret < 0 ? -1 : 0, -ret, -1);
+}
+
+/* One ioctl on @fd, accounted as @op; its result. */
+static long fuzz_ioctl(struct thread *t, enum fuzz_op op, int fd,
+		       unsigned long cmd, void *arg)
+{
+	long ret;
+
+	begin(t, op);
+	ret = ioctl(fd, cmd, arg);
+	account(t, op, ret, errno, -1);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -451,11 +466,11 @@ static void unmap_all(void)
 static void do_cont_ioctl(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	unsigned char buf[256] __attribute__((aligned(8)));
+	__u64 buf[32];
 	struct vfio_iommu_type1_info *info = (void *)buf;
 	__u64 sel = below(d, 6), a = interesting(d);
-	unsigned long cmd, arg = (uintptr_t)buf;
-	long ret;
+	unsigned long cmd;
+	void *arg = buf;
 
 	memset(buf, 0, sizeof(buf));
 	info->argsz = below(d, 2) ? sizeof(buf) : a;
@@ -466,13 +481,13 @@ static void do_cont_ioctl(struct thread *t, struct draw *d)
 		break;
 	case 1:
 		cmd = VFIO_CHECK_EXTENSION;
-		arg = below(d, 12);
+		arg = (void *)(uintptr_t)below(d, 12);
 		break;
 	case 2:
 	case 3:
 		cmd = VFIO_IOMMU_GET_INFO;
 		if (below(d, 8) == 0)
-			arg = (uintptr_t)guard;
+			arg = guard;
 		break;
 	case 4:
 		/* Any VFIO number but MAP_DMA, whose vaddr is steered. */
@@ -484,9 +499,7 @@ static void do_cont_ioctl(struct thread *t, struct draw *d)
 		cmd = _IO(';' + 1, below(d, 32));
 		break;
 	}
-	begin(t, OP_CONT_IOCTL);
-	ret = ioctl(h->container, cmd, arg);
-	account(t, OP_CONT_IOCTL, ret, errno, -1);
+	fuzz_ioctl(t, OP_CONT_IOCTL, h->container, cmd, arg);
 }
 
 static void do_set_iommu(struct thread *t, struct draw *d)
@@ -495,11 +508,9 @@ static void do_set_iommu(struct thread *t, struct draw *d)
 	__u64 sel = below(d, 8);
 	unsigned long type = sel < 5 ? VFIO_TYPE1v2_IOMMU :
 			     sel < 7 ? VFIO_TYPE1_IOMMU : interesting(d);
-	long ret;
 
-	begin(t, OP_SET_IOMMU);
-	ret = ioctl(h->container, VFIO_SET_IOMMU, type);
-	account(t, OP_SET_IOMMU, ret, errno, -1);
+	fuzz_ioctl(t, OP_SET_IOMMU, h->container, VFIO_SET_IOMMU,
+		   (void *)type);
 }
 
 static void do_map_dma(struct thread *t, struct draw *d)
@@ -512,7 +523,6 @@ static void do_map_dma(struct thread *t, struct draw *d)
 		.iova = ARENA_IOVA + page_size * below(d, 2 * ARENA_PAGES),
 	};
 	__u64 sel = below(d, 16);
-	long ret;
 
 	if (pg + npg > ARENA_PAGES)
 		npg = ARENA_PAGES - pg;
@@ -546,10 +556,8 @@ static void do_map_dma(struct thread *t, struct draw *d)
 		m.flags |= VFIO_DMA_MAP_FLAG_VADDR;
 		break;
 	}
-	begin(t, OP_MAP_DMA);
-	ret = ioctl(h->container, VFIO_IOMMU_MAP_DMA,
-		    sel == 8 ? (void *)guard : (void *)&m);
-	account(t, OP_MAP_DMA, ret, errno, -1);
+	fuzz_ioctl(t, OP_MAP_DMA, h->container, VFIO_IOMMU_MAP_DMA,
+		   sel == 8 ? (void *)guard : (void *)&m);
 }
 
 static void do_unmap_dma(struct thread *t, struct draw *d)
@@ -561,7 +569,6 @@ static void do_unmap_dma(struct thread *t, struct draw *d)
 		.size = page_size * (1 + below(d, 32)),
 	};
 	__u64 sel = below(d, 12);
-	long ret;
 
 	switch (sel) {
 	case 0:
@@ -585,10 +592,8 @@ static void do_unmap_dma(struct thread *t, struct draw *d)
 		u.size = 2 * ARENA_PAGES * page_size;
 		break;
 	}
-	begin(t, OP_UNMAP_DMA);
-	ret = ioctl(h->container, VFIO_IOMMU_UNMAP_DMA,
-		    sel == 5 ? (void *)guard : (void *)&u);
-	account(t, OP_UNMAP_DMA, ret, errno, -1);
+	fuzz_ioctl(t, OP_UNMAP_DMA, h->container, VFIO_IOMMU_UNMAP_DMA,
+		   sel == 5 ? (void *)guard : (void *)&u);
 }
 
 /* ------------------------------------------------------------------ */
@@ -599,14 +604,11 @@ static void do_group_status(struct thread *t, struct draw *d)
 	struct handle *h = pick_handle(d);
 	struct vfio_group_status s = { .argsz = sizeof(s) };
 	__u64 sel = below(d, 8);
-	long ret;
 
 	if (sel == 0)
 		s.argsz = interesting(d);
-	begin(t, OP_GROUP_STATUS);
-	ret = ioctl(h->group, VFIO_GROUP_GET_STATUS,
-		    sel == 1 ? (void *)guard : (void *)&s);
-	account(t, OP_GROUP_STATUS, ret, errno, -1);
+	fuzz_ioctl(t, OP_GROUP_STATUS, h->group, VFIO_GROUP_GET_STATUS,
+		   sel == 1 ? (void *)guard : (void *)&s);
 }
 
 static void do_set_container(struct thread *t, struct draw *d)
@@ -614,7 +616,6 @@ static void do_set_container(struct thread *t, struct draw *d)
 	struct handle *h = pick_handle(d);
 	__u64 sel = below(d, 10);
 	int fd = h->container;
-	long ret;
 
 	if (sel == 0)
 		fd = handles[below(d, NR_HANDLES)].container;
@@ -622,20 +623,16 @@ static void do_set_container(struct thread *t, struct draw *d)
 		fd = below(d, 64);
 	else if (sel == 2)
 		fd = h->group;
-	begin(t, OP_SET_CONTAINER);
-	ret = ioctl(h->group, VFIO_GROUP_SET_CONTAINER,
-		    sel == 3 ? (void *)guard : (void *)&fd);
-	account(t, OP_SET_CONTAINER, ret, errno, -1);
+	fuzz_ioctl(t, OP_SET_CONTAINER, h->group, VFIO_GROUP_SET_CONTAINER,
+		   sel == 3 ? (void *)guard : (void *)&fd);
 }
 
 static void do_unset_container(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	long ret;
 
-	begin(t, OP_UNSET_CONTAINER);
-	ret = ioctl(h->group, VFIO_GROUP_UNSET_CONTAINER);
-	account(t, OP_UNSET_CONTAINER, ret, errno, -1);
+	fuzz_ioctl(t, OP_UNSET_CONTAINER, h->group,
+		   VFIO_GROUP_UNSET_CONTAINER, NULL);
 }
 
 static void do_get_device_fd(struct thread *t, struct draw *d)
@@ -645,7 +642,6 @@ static void do_get_device_fd(struct thread *t, struct draw *d)
 	__u64 sel = below(d, 10);
 	int u = uuid_index(d);
 	long ret;
-	int err;
 
 	snprintf(name, sizeof(name), "%s", uuids[u]);
 	if (sel == 0)
@@ -654,11 +650,9 @@ static void do_get_device_fd(struct thread *t, struct draw *d)
 		name[below(d, UUID_STR_LEN - 1)] ^= 1 + below(d, 127);
 	if (!may_open_device())
 		return;
-	begin(t, OP_GET_DEVICE_FD);
-	ret = ioctl(h->group, VFIO_GROUP_GET_DEVICE_FD,
-		    sel == 2 ? (char *)guard : name);
-	err = errno;
-	account(t, OP_GET_DEVICE_FD, ret, err, -1);
+	ret = fuzz_ioctl(t, OP_GET_DEVICE_FD, h->group,
+			 VFIO_GROUP_GET_DEVICE_FD,
+			 sel == 2 ? (char *)guard : name);
 	if (ret >= 0)
 		slot_install(h->device, ret);
 }
@@ -674,12 +668,11 @@ static __u64 region_off(unsigned int index)
 static void do_dev_ioctl(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	unsigned char buf[256] __attribute__((aligned(8)));
+	__u64 buf[32];
 	__u32 *w = (__u32 *)buf;
 	__u64 sel = below(d, 16), a = interesting(d);
 	unsigned long cmd;
 	void *arg = buf;
-	long ret;
 
 	memset(buf, 0, sizeof(buf));
 	w[0] = below(d, 4) ? 64 : a;		/* argsz */
@@ -724,9 +717,7 @@ static void do_dev_ioctl(struct thread *t, struct draw *d)
 			cmd = VFIO_DEVICE_GET_INFO;
 		break;
 	}
-	begin(t, OP_DEV_IOCTL);
-	ret = ioctl(h->device, cmd, arg);
-	account(t, OP_DEV_IOCTL, ret, errno, -1);
+	fuzz_ioctl(t, OP_DEV_IOCTL, h->device, cmd, arg);
 }
 
 static void do_set_irqs(struct thread *t, struct draw *d)
@@ -738,7 +729,6 @@ static void do_set_irqs(struct thread *t, struct draw *d)
 	} u;
 	__u64 sel = below(d, 12);
 	__s32 fd = efds[below(d, NR_EFDS)];
-	long ret;
 
 	memset(&u, 0, sizeof(u));
 	u.hdr.argsz = sizeof(u.hdr) + sizeof(__s32);
@@ -783,10 +773,8 @@ static void do_set_irqs(struct thread *t, struct draw *d)
 		break;
 	}
 	memcpy(u.hdr.data, &fd, sizeof(fd));
-	begin(t, OP_SET_IRQS);
-	ret = ioctl(h->device, VFIO_DEVICE_SET_IRQS,
-		    sel == 8 ? (void *)guard : (void *)&u);
-	account(t, OP_SET_IRQS, ret, errno, -1);
+	fuzz_ioctl(t, OP_SET_IRQS, h->device, VFIO_DEVICE_SET_IRQS,
+		   sel == 8 ? (void *)guard : (void *)&u);
 }
 
 /* A region offset: in a region mostly, at or past its end sometimes. */
@@ -825,13 +813,22 @@ static __u64 pick_offset(struct draw *d, size_t *len)
 	}
 }
 
+/*
+ * Where a pread or pwrite goes, by @sel: the device mostly, else the
+ * group or the container, which refuse it.
+ */
+static int rw_fd(const struct handle *h, __u64 sel)
+{
+	return sel == 0 ? h->group : sel == 1 ? h->container : h->device;
+}
+
 static void do_pread(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
 	unsigned char buf[4096 + 16];
 	size_t len;
 	__u64 off = pick_offset(d, &len), sel = below(d, 32);
-	int fd = sel == 0 ? h->group : sel == 1 ? h->container : h->device;
+	int fd = rw_fd(h, sel);
 	long ret;
 
 	if (sel == 2)
@@ -849,7 +846,7 @@ static void do_pwrite(struct thread *t, struct draw *d)
 	size_t len, i;
 	__u64 off = pick_offset(d, &len), sel = below(d, 32);
 	__u64 fill = rnd(d);
-	int fd = sel == 0 ? h->group : sel == 1 ? h->container : h->device;
+	int fd = rw_fd(h, sel);
 	long ret;
 
 	for (i = 0; i < len; i++)
@@ -903,8 +900,9 @@ static void do_mmap(struct thread *t, struct draw *d)
 	if (p == MAP_FAILED)
 		return;
 	/* Touch it before anyone else can see it; then keep it a while. */
-	if (*(volatile unsigned char *)p == 0x5a && (prot & PROT_WRITE))
-		*(volatile unsigned char *)p = 0xa5;
+	if (__atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED) == 0x5a &&
+	    (prot & PROT_WRITE))
+		__atomic_store_n((unsigned char *)p, 0xa5, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&maps_lock);
 	for (i = 0; i < NR_MAPS && maps[i].addr; i++)
 		;
@@ -952,9 +950,9 @@ static void do_close(struct thread *t, struct draw *d)
 	slot_close(t, sel < 4 ? h->device : sel < 6 ? h->group : h->container);
 }
 
-static void do_open_container(struct thread *t, struct draw *d)
+/* Open a container into @h's slot. */
+static void open_container(struct thread *t, struct handle *h)
 {
-	struct handle *h = pick_handle(d);
 	int fd, err;
 
 	begin(t, OP_OPEN_CONTAINER);
@@ -964,23 +962,36 @@ static void do_open_container(struct thread *t, struct draw *d)
 	slot_install(h->container, fd);
 }
 
-static void do_open_group(struct thread *t, struct draw *d)
+/* Open the group of uuids[@u] into @h's slot; false if it has none. */
+static bool open_group(struct thread *t, struct handle *h, int u)
 {
-	struct handle *h = pick_handle(d);
-	int u = handle_uuid(d, h), id, fd, err;
+	int id, fd, err;
 	char path[64];
 
 	begin(t, OP_GROUP_LINK);
 	id = mdev_group_id(uuids[u]);
 	account(t, OP_GROUP_LINK, id < 0 ? -1 : 0, -id, -1);
 	if (id < 0)
-		return;
+		return false;
 	begin(t, OP_OPEN_GROUP);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	err = errno;
 	account(t, OP_OPEN_GROUP, fd, err, -1);
 	slot_install(h->group, fd);
+	return true;
+}
+
+static void do_open_container(struct thread *t, struct draw *d)
+{
+	open_container(t, pick_handle(d));
+}
+
+static void do_open_group(struct thread *t, struct draw *d)
+{
+	struct handle *h = pick_handle(d);
+
+	open_group(t, h, handle_uuid(d, h));
 }
 
 /*
@@ -994,9 +1005,8 @@ static void do_open_group(struct thread *t, struct draw *d)
 static void do_bring_up(struct thread *t, struct draw *d)
 {
 	struct handle *h = pick_handle(d);
-	int u = handle_uuid(d, h), id, fd, err, cfd;
-	char path[64];
 	struct vfio_device_info info = { .argsz = sizeof(info) };
+	int u = handle_uuid(d, h), cfd;
 	long ret;
 
 	/* A live handle is left alone: only do_close() and REQ take it. */
@@ -1005,39 +1015,20 @@ static void do_bring_up(struct thread *t, struct draw *d)
 	slot_close(t, h->device);
 	slot_close(t, h->group);
 	slot_close(t, h->container);
-	begin(t, OP_OPEN_CONTAINER);
-	fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	err = errno;
-	account(t, OP_OPEN_CONTAINER, fd, err, -1);
-	slot_install(h->container, fd);
-
-	begin(t, OP_GROUP_LINK);
-	id = mdev_group_id(uuids[u]);
-	account(t, OP_GROUP_LINK, id < 0 ? -1 : 0, -id, -1);
-	if (id < 0)
+	open_container(t, h);
+	if (!open_group(t, h, u))
 		return;
-	begin(t, OP_OPEN_GROUP);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	err = errno;
-	account(t, OP_OPEN_GROUP, fd, err, -1);
-	slot_install(h->group, fd);
 
 	cfd = h->container;
-	begin(t, OP_SET_CONTAINER);
-	ret = ioctl(h->group, VFIO_GROUP_SET_CONTAINER, &cfd);
-	account(t, OP_SET_CONTAINER, ret, errno, -1);
-
-	begin(t, OP_SET_IOMMU);
-	ret = ioctl(h->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
-	account(t, OP_SET_IOMMU, ret, errno, -1);
+	fuzz_ioctl(t, OP_SET_CONTAINER, h->group, VFIO_GROUP_SET_CONTAINER,
+		   &cfd);
+	fuzz_ioctl(t, OP_SET_IOMMU, h->container, VFIO_SET_IOMMU,
+		   (void *)VFIO_TYPE1v2_IOMMU);
 
 	if (!may_open_device())
 		return;
-	begin(t, OP_GET_DEVICE_FD);
-	ret = ioctl(h->group, VFIO_GROUP_GET_DEVICE_FD, uuids[u]);
-	err = errno;
-	account(t, OP_GET_DEVICE_FD, ret, err, -1);
+	ret = fuzz_ioctl(t, OP_GET_DEVICE_FD, h->group,
+			 VFIO_GROUP_GET_DEVICE_FD, (void *)uuids[u]);
 	if (ret < 0)
 		return;
 	slot_install(h->device, ret);
@@ -1049,14 +1040,30 @@ static void do_bring_up(struct thread *t, struct draw *d)
 	account(t, OP_SET_IRQS, ret, errno, -1);
 }
 
-/* Close the device slots and unmap BAR0: nothing holds a device then. */
-static void release_devices(void)
+/*
+ * Unmap BAR0 and put the placeholder in every device slot, and with @all
+ * in every slot: nothing holds a device, or anything, then.
+ */
+static void release_files(bool all)
 {
 	int i;
 
 	unmap_all();
-	for (i = 0; i < NR_HANDLES; i++)
+	for (i = 0; i < NR_HANDLES; i++) {
 		dup2(placeholder, handles[i].device);
+		if (!all)
+			continue;
+		dup2(placeholder, handles[i].group);
+		dup2(placeholder, handles[i].container);
+	}
+}
+
+/* Let the devices go, as an operation @op of @t. */
+static void release_devices(struct thread *t, enum fuzz_op op)
+{
+	begin(t, op);
+	release_files(false);
+	account(t, op, 0, 0, -1);
 }
 
 /* Answer a drain of the module thread, once per drain. */
@@ -1070,9 +1077,7 @@ static void check_drain(struct thread *t)
 	if (t->drain_seen == epoch)
 		return;
 	t->drain_seen = epoch;
-	begin(t, OP_DRAIN);
-	release_devices();
-	account(t, OP_DRAIN, 0, 0, -1);
+	release_devices(t, OP_DRAIN);
 	atomic_fetch_add(&drain_acks, 1);
 }
 
@@ -1085,13 +1090,8 @@ static void check_drain(struct thread *t)
  */
 static void check_req(struct thread *t)
 {
-	__u64 v;
-
-	if (read(efds[0], &v, sizeof(v)) != sizeof(v))
-		return;
-	begin(t, OP_REQ_RELEASE);
-	release_devices();
-	account(t, OP_REQ_RELEASE, 0, 0, -1);
+	if (vt_eventfd_drain(efds[0]))
+		release_devices(t, OP_REQ_RELEASE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1107,124 +1107,95 @@ static bool should_stop(struct thread *t)
 	return now_ms() - start_ms >= seconds * 1000LL;
 }
 
-static void *fuzz_thread(void *arg)
+/* The fuzz operations: a draw below 1000 picks the first bound above it. */
+static const struct {
+	unsigned int below;
+	void (*fn)(struct thread *t, struct draw *d);
+} fuzz_mix[] = {
+	{ 30, do_bring_up },
+	{ 70, do_cont_ioctl },
+	{ 90, do_set_iommu },
+	{ 170, do_map_dma },
+	{ 230, do_unmap_dma },
+	{ 250, do_group_status },
+	{ 270, do_set_container },
+	{ 280, do_unset_container },
+	{ 310, do_get_device_fd },
+	{ 450, do_dev_ioctl },
+	{ 510, do_set_irqs },
+	{ 660, do_pread },
+	{ 880, do_pwrite },
+	{ 940, do_mmap },
+	{ 985, do_munmap },
+	{ 988, do_close },
+	{ 994, do_open_container },
+	{ 1000, do_open_group },
+};
+
+static void fuzz_step(struct thread *t, struct draw *d)
 {
-	struct thread *t = arg;
-	struct draw d;
+	unsigned int what = below(d, 1000);
+	size_t i = 0;
 
-	while (!should_stop(t)) {
-		unsigned int what;
-
-		draw_words(t, &d);
-		what = below(&d, 1000);
-		if (what < 30)
-			do_bring_up(t, &d);
-		else if (what < 70)
-			do_cont_ioctl(t, &d);
-		else if (what < 90)
-			do_set_iommu(t, &d);
-		else if (what < 170)
-			do_map_dma(t, &d);
-		else if (what < 230)
-			do_unmap_dma(t, &d);
-		else if (what < 250)
-			do_group_status(t, &d);
-		else if (what < 270)
-			do_set_container(t, &d);
-		else if (what < 280)
-			do_unset_container(t, &d);
-		else if (what < 310)
-			do_get_device_fd(t, &d);
-		else if (what < 450)
-			do_dev_ioctl(t, &d);
-		else if (what < 510)
-			do_set_irqs(t, &d);
-		else if (what < 660)
-			do_pread(t, &d);
-		else if (what < 880)
-			do_pwrite(t, &d);
-		else if (what < 940)
-			do_mmap(t, &d);
-		else if (what < 985)
-			do_munmap(t, &d);
-		else if (what < 988)
-			do_close(t, &d);
-		else if (what < 994)
-			do_open_container(t, &d);
-		else
-			do_open_group(t, &d);
-		t->done++;
-		check_drain(t);
-		if (t->done % 8 == 0)
-			check_req(t);
-	}
-	return NULL;
+	while (what >= fuzz_mix[i].below)
+		i++;
+	fuzz_mix[i].fn(t, d);
+	t->done++;
+	check_drain(t);
+	if (t->done % 8 == 0)
+		check_req(t);
 }
 
-static void *create_thread(void *arg)
+/*
+ * Create uuids[@u] on the fixture (OP_CREATE) or on --xparent (OP_XCREATE),
+ * or remove it (OP_REMOVE), through sysfs, accounted: 0 or -errno.
+ */
+static int sysfs_op(struct thread *t, enum fuzz_op op, int u)
 {
-	struct thread *t = arg;
-	struct draw d;
+	char path[PATH_MAX];
+	int ret;
 
-	while (!should_stop(t)) {
-		int u, ret;
-
-		draw_words(t, &d);
-		u = uuid_index(&d);
-		begin(t, OP_CREATE);
+	if (op == OP_XCREATE)
+		snprintf(path, sizeof(path), "%s/create", xparent);
+	begin(t, op);
+	if (op == OP_CREATE)
 		ret = mdev_create(uuid_type(u), uuids[u]);
-		account_ret(t, OP_CREATE, ret);
-		t->done++;
-		sleep_ms(ret == -ENOENT ? 50 : below(&d, 10));
-	}
-	return NULL;
+	else if (op == OP_XCREATE)
+		ret = sysfs_write(path, uuids[u]);
+	else
+		ret = mdev_remove(uuids[u]);
+	account_ret(t, op, ret);
+	return ret;
 }
 
-static void *remove_thread(void *arg)
+static void create_step(struct thread *t, struct draw *d)
 {
-	struct thread *t = arg;
-	struct draw d;
+	int ret = sysfs_op(t, OP_CREATE, uuid_index(d));
 
-	while (!should_stop(t)) {
-		int u, ret;
+	t->done++;
+	sleep_ms(ret == -ENOENT ? 50 : below(d, 10));
+}
 
-		draw_words(t, &d);
-		u = uuid_index(&d);
-		begin(t, OP_REMOVE);
-		ret = mdev_remove(uuids[u]);
-		account_ret(t, OP_REMOVE, ret);
-		t->done++;
-		sleep_ms(100 + below(&d, 300));
-	}
-	return NULL;
+static void remove_step(struct thread *t, struct draw *d)
+{
+	sysfs_op(t, OP_REMOVE, uuid_index(d));
+	t->done++;
+	sleep_ms(100 + below(d, 300));
 }
 
 /* Create the fuzzed UUIDs under the other parent too, and remove them. */
-static void *xparent_thread(void *arg)
+static void xparent_step(struct thread *t, struct draw *d)
 {
-	struct thread *t = arg;
-	char path[PATH_MAX];
-	struct draw d;
+	int u = uuid_index(d), ret;
 
-	snprintf(path, sizeof(path), "%s/create", xparent);
-	while (!should_stop(t)) {
-		int u, ret;
-
-		draw_words(t, &d);
-		u = uuid_index(&d);
-		begin(t, OP_XCREATE);
-		ret = sysfs_write(path, uuids[u]);
-		account_ret(t, OP_XCREATE, ret);
-		t->done++;
-		if (ret) {
-			sleep_ms(20 + below(&d, 100));
-			continue;
-		}
-		sleep_ms(20 + below(&d, 200));
-		begin(t, OP_REMOVE);
-		account_ret(t, OP_REMOVE, mdev_remove(uuids[u]));
+	ret = sysfs_op(t, OP_XCREATE, u);
+	t->done++;
+	if (ret) {
+		sleep_ms(20 + below(d, 100));
+		return;
 	}
-	return NULL;
+	sleep_ms(20 + below(d, 200));
+	sysfs_op(t, OP_REMOVE, u);
 }
 
 static bool module_loaded(void)
@@ -1248,40 +1219,57 @@ static int module_insert(struct thread *t)
 	return ret ? -err : 0;
 }
 
-static void *module_thread(void *arg)
+static void module_step(struct thread *t, struct draw *d)
+{
+	bool drain;
+	__s64 until;
+	long ret;
+
+	sleep_ms(300 + below(d, 1200));
+	drain = below(d, 2);
+	if (should_stop(t))
+		return;
+	if (drain) {
+		atomic_store(&drain_acks, 0);
+		atomic_fetch_add(&drain_epoch, 1);
+		atomic_store(&draining, 1);
+		/* Slow kernels get time; a finished fuzzer never acks. */
+		until = now_ms() + 10000;
+		while (atomic_load(&drain_acks) < nr_fuzzers &&
+		       !should_stop(t) && now_ms() < until)
+			sleep_ms(5);
+	}
+	begin(t, OP_RMMOD);
+	ret = syscall(SYS_delete_module, FIX_MODULE, O_NONBLOCK);
+	account(t, OP_RMMOD, ret, errno, -1);
+	t->done++;
+	if (!ret) {
+		sleep_ms(below(d, 200));
+		module_insert(t);
+	}
+	atomic_store(&draining, 0);
+}
+
+/* What a thread does, one step per draw of NR_WORDS words. */
+struct role {
+	const char *name;
+	void (*step)(struct thread *t, struct draw *d);
+};
+
+static const struct role fuzz_role = { "fuzz", fuzz_step },
+	create_role = { "create", create_step },
+	remove_role = { "remove", remove_step },
+	xparent_role = { "xparent", xparent_step },
+	module_role = { "module", module_step };
+
+static void *thread_main(void *arg)
 {
 	struct thread *t = arg;
 	struct draw d;
 
 	while (!should_stop(t)) {
-		bool drain;
-		__s64 until;
-		long ret;
-
 		draw_words(t, &d);
-		sleep_ms(300 + below(&d, 1200));
-		drain = below(&d, 2);
-		if (should_stop(t))
-			break;
-		if (drain) {
-			atomic_store(&drain_acks, 0);
-			atomic_fetch_add(&drain_epoch, 1);
-			atomic_store(&draining, 1);
-			/* Slow kernels get time; a finished fuzzer never acks. */
-			until = now_ms() + 10000;
-			while (atomic_load(&drain_acks) < nr_fuzzers &&
-			       !should_stop(t) && now_ms() < until)
-				sleep_ms(5);
-		}
-		begin(t, OP_RMMOD);
-		ret = syscall(SYS_delete_module, FIX_MODULE, O_NONBLOCK);
-		account(t, OP_RMMOD, ret, errno, -1);
-		t->done++;
-		if (!ret) {
-			sleep_ms(below(&d, 200));
-			module_insert(t);
-		}
-		atomic_store(&draining, 0);
+		t->role->step(t, &d);
 	}
 	return NULL;
 }
@@ -1296,19 +1284,23 @@ static void say(const char *s)
 	(void)n;
 }
 
-/* Async-signal-safe enough: snprintf of integers, write(2). */
-static void dump_threads(void)
+/*
+ * The FAIL line @why, then what each thread is doing. Async-signal-safe
+ * enough: snprintf of integers, write(2).
+ */
+static void dump_threads(const char *why)
 {
 	char line[160];
 	__s64 now = now_ms();
 	int i;
 
+	say(why);
 	for (i = 0; i < nr_threads; i++) {
 		int op = atomic_load(&threads[i].cur_op);
 
 		snprintf(line, sizeof(line),
 			 "INFO thread %d (%s): op #%ld, %s%s for %lld ms\n", i,
-			 threads[i].role,
+			 threads[i].role->name,
 			 threads[i].done, op >= 0 ? "in " : "between ops",
 			 op >= 0 ? ops[op].name : "",
 			 op >= 0 ? (long long)(now -
@@ -1326,8 +1318,7 @@ static void on_alarm(int sig)
 	snprintf(line, sizeof(line),
 		 "FAIL fuzz_concurrent.watchdog: not done %d s after the start (seed %llu); thread states follow\n",
 		 watchdog_s, (unsigned long long)seed);
-	say(line);
-	dump_threads();
+	dump_threads(line);
 	_exit(3);
 }
 
@@ -1338,8 +1329,7 @@ static void on_fatal(int sig)
 	snprintf(line, sizeof(line),
 		 "FAIL fuzz_concurrent.signal: signal %d (seed %llu); thread states follow\n",
 		 sig, (unsigned long long)seed);
-	say(line);
-	dump_threads();
+	dump_threads(line);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -1379,15 +1369,15 @@ static void report(const struct stats *all, __s64 ms)
 		for (e = 1; e <= MAX_ERRNO; e++)
 			if (all->err[o][e])
 				printf(" %s:%ld",
-				       e == MAX_ERRNO ? "other" :
-				       strerrorname_np(e) ?: "?",
+				       e == MAX_ERRNO ? "other" : errname(e),
 				       all->err[o][e]);
 		printf("\n");
 	}
-	printf("INFO cycles: %ld creates (%ld on the other parent), %ld removes, %ld unloads, %ld reloads, in %.1f s\n",
-	       all->ok[OP_CREATE] + all->ok[OP_XCREATE], all->ok[OP_XCREATE],
-	       all->ok[OP_REMOVE], all->ok[OP_RMMOD], all->ok[OP_INSMOD],
-	       ms / 1000.0);
+	fprintf(stdout,
+		"INFO cycles: %ld creates (%ld on the other parent), %ld removes, %ld unloads, %ld reloads, in %.1f s\n",
+		all->ok[OP_CREATE] + all->ok[OP_XCREATE], all->ok[OP_XCREATE],
+		all->ok[OP_REMOVE], all->ok[OP_RMMOD], all->ok[OP_INSMOD],
+		ms / 1000.0);
 	fflush(stdout);
 }
 
@@ -1429,19 +1419,6 @@ static int setup(void)
 	return 0;
 }
 
-/* Give back every file, so that blocked removals and unloads finish. */
-static void release_all(void)
-{
-	int i;
-
-	unmap_all();
-	for (i = 0; i < NR_HANDLES; i++) {
-		dup2(placeholder, handles[i].device);
-		dup2(placeholder, handles[i].group);
-		dup2(placeholder, handles[i].container);
-	}
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1462,8 +1439,7 @@ int main(int argc, char **argv)
 		{ "xparent", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
-	void *(*lifecycle[3])(void *) = { create_thread, remove_thread };
-	static const char *role[3] = { "create", "remove" };
+	const struct role *lifecycle[4] = { &create_role, &remove_role };
 	int nr_life = 2, i, c, ret, bad_exit = 0;
 	bool have_seed = false;
 	struct stats all;
@@ -1506,10 +1482,11 @@ int main(int argc, char **argv)
 	if (!watchdog_s)
 		watchdog_s = 3 * seconds + 120;
 
-	printf("INFO fuzz_concurrent: seed %llu, %d fuzz threads, %d s, %ld ops per thread, watchdog %d s, module %s, other parent %s\n",
-	       (unsigned long long)seed, nr_fuzzers, seconds, max_ops,
-	       watchdog_s, module_path ?: "(not reloaded)",
-	       xparent ?: "(none)");
+	fprintf(stdout,
+		"INFO fuzz_concurrent: seed %llu, %d fuzz threads, %d s, %ld ops per thread, watchdog %d s, module %s, other parent %s\n",
+		(unsigned long long)seed, nr_fuzzers, seconds, max_ops,
+		watchdog_s, module_path ?: "(not reloaded)",
+		xparent ?: "(none)");
 	fflush(stdout);
 
 	signal(SIGALRM, on_alarm);
@@ -1531,26 +1508,21 @@ int main(int argc, char **argv)
 	}
 
 	/* The module thread comes last: the final cleanup is accounted to it. */
-	if (xparent) {
-		lifecycle[nr_life] = xparent_thread;
-		role[nr_life++] = "xparent";
-	}
-	if (module_path) {
-		lifecycle[nr_life] = module_thread;
-		role[nr_life++] = "module";
-	}
+	if (xparent)
+		lifecycle[nr_life++] = &xparent_role;
+	if (module_path)
+		lifecycle[nr_life++] = &module_role;
 	start_ms = now_ms();
 	nr_threads = nr_fuzzers + nr_life;
 	for (i = 0; i < nr_threads; i++) {
 		struct thread *t = &threads[i];
 
 		t->index = i;
-		t->role = i < nr_fuzzers ? "fuzz" : role[i - nr_fuzzers];
+		t->role = i < nr_fuzzers ? &fuzz_role :
+			  lifecycle[i - nr_fuzzers];
 		t->rng = splitmix(seed + 0x1000 * (i + 1)) | 1;
 		atomic_store(&t->cur_op, -1);
-		ret = pthread_create(&t->tid, NULL,
-				     i < nr_fuzzers ? fuzz_thread :
-				     lifecycle[i - nr_fuzzers], t);
+		ret = pthread_create(&t->tid, NULL, thread_main, t);
 		if (ret) {
 			t_fail("fuzz_concurrent.setup", "pthread_create: %s",
 			       strerrorname_np(ret));
@@ -1564,19 +1536,15 @@ int main(int argc, char **argv)
 		pthread_join(threads[i].tid, NULL);
 	/* Fuzzers done: let go of everything, so removals and unloads end. */
 	atomic_store(&stop, 1);
-	release_all();
+	release_files(true);
 	for (; i < nr_threads; i++)
 		pthread_join(threads[i].tid, NULL);
 	ms = now_ms() - start_ms;
 
 	/* Leave the fixture loaded and no device behind, for the scenario. */
-	for (i = 0; i < NR_UUIDS; i++) {
-		if (!mdev_exists(uuids[i]))
-			continue;
-		begin(&threads[nr_threads - 1], OP_REMOVE);
-		account_ret(&threads[nr_threads - 1], OP_REMOVE,
-			    mdev_remove(uuids[i]));
-	}
+	for (i = 0; i < NR_UUIDS; i++)
+		if (mdev_exists(uuids[i]))
+			sysfs_op(&threads[nr_threads - 1], OP_REMOVE, i);
 	if (module_path && !module_loaded())
 		module_insert(&threads[nr_threads - 1]);
 	alarm(0);

@@ -41,3 +41,48 @@ load_or_exit() { # name, scripts/load arguments...: PASS, or FAIL and exit 1
 		exit 1
 	fi
 }
+
+run_client() { # name, limit (s), note, command...: the command's status
+	# Runs a client under timeout(1) and says how long it took. A client
+	# that is killed (by the timeout, or by a signal) gets a FAIL line
+	# name.exit, the note in parentheses after the reason if there is
+	# one; one that just exits non-zero has printed its own FAIL lines
+	# and counts as a failure.
+	local name=$1 limit=$2 note=${3:+ ($3)} start rc
+	shift 3
+	start=$(date +%s)
+	timeout --kill-after=10 "$limit" "$@"
+	rc=$?
+	echo "INFO $name: run took $(($(date +%s) - start)) s"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		fail "$name.exit" "killed after $limit s$note"
+	elif [ "$rc" -gt 128 ]; then
+		fail "$name.exit" "killed by signal $((rc - 128))$note"
+	elif [ "$rc" != 0 ]; then
+		fails=$((fails + 1))
+	fi
+	return "$rc"
+}
+
+check_no_devices_left() { # name: PASS if no mediated device is left, else FAIL and status 1
+	local left
+	left=$(find /sys/bus/mdev/devices -mindepth 1 -maxdepth 1 -printf '%f ' 2> /dev/null)
+	if [ -z "$left" ]; then
+		pass "$1"
+	else
+		fail "$1" "still present: $left"
+		return 1
+	fi
+}
+
+cleanup_scenario() { # the usual EXIT trap: no device, no module, no $WORK left
+	remove_all_mdevs
+	"$TOP/scripts/unload" > /dev/null 2>&1
+	rm -rf "$WORK"
+}
+
+require_or_exit() { # name, file, how to build it: FAIL and exit 1 if the file is missing
+	[ -e "$2" ] && return 0
+	fail "$1" "$2 missing: $3"
+	exit 1
+}

@@ -32,21 +32,9 @@ MODTOP=$TOP
 [ -d "$TOP/out/$(uname -r)" ] && MODTOP="$TOP/out/$(uname -r)"
 FIXTURE_KO=$MODTOP/tests/fixture/mdev_sdk_fixture.ko
 
-cleanup() {
-	remove_all_mdevs
-	"$TOP/scripts/unload" > /dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$BIN" ]; then
-	fail fuzzc.built "$BIN missing: run make uapi on the host"
-	exit 1
-fi
-if [ ! -e "$FIXTURE_KO" ]; then
-	fail fuzzc.built "$FIXTURE_KO missing: run make modules"
-	exit 1
-fi
+trap cleanup_scenario EXIT
+require_or_exit fuzzc.built "$BIN" "run make uapi on the host"
+require_or_exit fuzzc.built "$FIXTURE_KO" "run make modules"
 load_or_exit "fuzzc.load: fixture mtty" fixture mtty
 MTTY1=/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1
 
@@ -55,33 +43,13 @@ args=(--seed "$SEED" --seconds "$SECS" --threads "$THREADS" --module "$FIXTURE_K
 [ -n "${FUZZ_OPS:-}" ] && args+=(--ops "$FUZZ_OPS")
 limit=$((3 * SECS + 120 + 60))
 echo "INFO fuzzc: seed $SEED; reproduce with FUZZ_SEED=$SEED FUZZ_SECS=$SECS FUZZ_THREADS=$THREADS"
-start=$(date +%s)
-timeout --kill-after=10 "$limit" "$BIN" "${args[@]}"
-rc=$?
-echo "INFO fuzzc: run took $(($(date +%s) - start)) s"
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-	fail fuzzc.exit "killed after $limit s (the client's watchdog did not fire)"
-elif [ "$rc" -gt 128 ]; then
-	fail fuzzc.exit "killed by signal $((rc - 128)) (seed $SEED)"
-elif [ "$rc" != 0 ]; then
-	# The client printed its FAIL lines.
-	fails=$((fails + 1))
-fi
+# A kill at $limit s means the client's own watchdog did not fire.
+run_client fuzzc "$limit" "seed $SEED" "$BIN" "${args[@]}"
 
 # Anything left over means a removal never finished or was lost.
-left=$(find /sys/bus/mdev/devices -mindepth 1 -maxdepth 1 -printf '%f ' 2> /dev/null)
-if [ -z "$left" ]; then
-	pass fuzzc.no_devices_left
-else
-	fail fuzzc.no_devices_left "still present: $left"
-	remove_all_mdevs
-fi
+check_no_devices_left fuzzc.no_devices_left || remove_all_mdevs
 # Held references (module, group, container) would show up here.
-if timeout 120 "$TOP/scripts/unload" > "$WORK/unload.out" 2>&1; then
-	pass fuzzc.unload
-else
-	fail fuzzc.unload "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
-fi
+check fuzzc.unload timeout 120 "$TOP/scripts/unload"
 for m in mdev_sdk_fixture mdev_sdk_mtty mdev_sdk mdev_sdk_mdev \
 	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio; do
 	loaded "$m" && fail "fuzzc.unloaded.$m" "still loaded"

@@ -15,17 +15,8 @@ fails=0
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
 
-cleanup() {
-	remove_all_mdevs
-	"$TOP/scripts/unload" > /dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ ! -x "$BIN" ]; then
-	fail fuzz.built "$BIN missing: run make uapi on the host"
-	exit 1
-fi
+trap cleanup_scenario EXIT
+require_or_exit fuzz.built "$BIN" "run make uapi on the host"
 load_or_exit "fuzz.load: fixture mtty" fixture mtty
 # Samples written in parallel: swept when built and loadable, else skipped.
 for s in mbochs mdpy mcrypto; do
@@ -36,25 +27,7 @@ for s in mbochs mdpy mcrypto; do
 	fi
 done
 
-start=$(date +%s)
-timeout --kill-after=5 400 "$BIN" "${FUZZ_SEED:-}" "${FUZZ_COUNT:-}"
-rc=$?
-echo "INFO fuzz: sweep took $(($(date +%s) - start)) s"
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-	fail fuzz.exit "killed after 400 s"
-elif [ "$rc" != 0 ]; then
-	fails=$((fails + 1))
-fi
-
-left=$(find /sys/bus/mdev/devices -mindepth 1 -maxdepth 1 -printf '%f ' 2> /dev/null)
-if [ -z "$left" ]; then
-	pass fuzz.no_devices_left
-else
-	fail fuzz.no_devices_left "still present: $left"
-fi
-if "$TOP/scripts/unload" > "$WORK/unload.out" 2>&1; then
-	pass fuzz.unload
-else
-	fail fuzz.unload "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
-fi
+run_client fuzz 400 "" "$BIN" "${FUZZ_SEED:-}" "${FUZZ_COUNT:-}"
+check_no_devices_left fuzz.no_devices_left
+check fuzz.unload "$TOP/scripts/unload"
 exit $((fails > 0))
