@@ -4,6 +4,15 @@
 # WORK is set, where a scenario has a scratch directory). Each prints one
 # line in the PASS/FAIL protocol tests/check counts.
 
+# Kernel log lines that fail a run; tests/vm/run applies the same list to
+# the whole boot. A lockdep kernel's boot banner names lockdep: no report.
+KLOG_BAD='WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|Kernel panic|general protection fault|UBSAN:|possible recursive locking|circular locking|ODEBUG:|suspected memory leak'
+KLOG_BANNER='RCU lockdep checking is enabled'
+klog_bad() { # [FILE]: the bad lines of FILE, or of dmesg
+	if [ $# -gt 0 ]; then cat "$1"; else dmesg; fi |
+		grep -E "$KLOG_BAD" | grep -Ev "$KLOG_BANNER"
+}
+
 pass() { echo "PASS $1"; }
 
 fail() { # name, reason

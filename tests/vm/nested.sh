@@ -239,7 +239,7 @@ nested_finish() {
 		fail "nested: unload" "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
 	fi
 	step "checking the kernel log"
-	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
+	bad=$(klog_bad)
 	if [ -z "$bad" ]; then
 		pass "nested: clean kernel log"
 	else

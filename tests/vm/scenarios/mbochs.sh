@@ -109,6 +109,6 @@ fi
 
 # --- teardown ----------------------------------------------------------------
 check "mbochs: unload" "$TOP/scripts/unload"
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
+bad=$(klog_bad)
 check "mbochs: clean kernel log" test -z "$bad"
 exit $((fails > 0))

@@ -107,6 +107,6 @@ done
 
 # --- teardown ----------------------------------------------------------------
 check "mcrypto: unload" "$TOP/scripts/unload"
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
+bad=$(klog_bad)
 check "mcrypto: clean kernel log" test -z "$bad"
 exit $((fails > 0))

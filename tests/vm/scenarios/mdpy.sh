@@ -142,7 +142,7 @@ else
 	fail "mdpy: unload" "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
 fi
 
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
+bad=$(klog_bad)
 if [ -z "$bad" ]; then
 	pass "mdpy: clean kernel log"
 else

@@ -234,6 +234,6 @@ fi
 # --- teardown ----------------------------------------------------------------
 check "mtty: unload" "$TOP/scripts/unload"
 check "mtty: mdev_sdk unloaded" test ! -d /sys/module/mdev_sdk
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|circular locking')
+bad=$(klog_bad)
 check "mtty: clean kernel log" test -z "$bad"
 exit $((fails > 0))
