@@ -4,6 +4,14 @@
 # WORK is set, where a scenario has a scratch directory). Each prints one
 # line in the PASS/FAIL protocol tests/check counts.
 
+# Where the running kernel's modules are, by scripts/load's rule: the
+# per-kernel build make made in out/RELEASE/ (the debug kernel's), else
+# the checkout. Set when sourced from a scenario, which sets TOP first.
+if [ -n "${TOP:-}" ]; then
+	MODTOP=$TOP
+	[ -d "$TOP/out/$(uname -r)" ] && MODTOP="$TOP/out/$(uname -r)"
+fi
+
 # Kernel log lines that fail a run; tests/vm/run applies the same list to
 # the whole boot. A lockdep kernel's boot banner names lockdep: no report.
 KLOG_BAD='WARNING:|BUG:|Oops|lockdep|KASAN|hung_task|blocked for more than|Kernel panic|general protection fault|UBSAN:|possible recursive locking|circular locking|ODEBUG:|suspected memory leak'
@@ -11,6 +19,24 @@ KLOG_BANNER='RCU lockdep checking is enabled'
 klog_bad() { # [FILE]: the bad lines of FILE, or of dmesg
 	if [ $# -gt 0 ]; then cat "$1"; else dmesg; fi |
 		grep -E "$KLOG_BAD" | grep -Ev "$KLOG_BANNER"
+}
+
+# Slab figures that mean something: the reclaimable caches dropped, and
+# every cache shrunk, which flushes the per-CPU slabs (whose free objects
+# /proc/slabinfo counts as active) and, on a KASAN kernel, the quarantine
+# of freed objects.
+slab_settle() {
+	local c
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	sleep 1
+	for c in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$c" 2> /dev/null
+	done
+}
+
+kmalloc_objects() { # active objects of every kmalloc cache, after slab_settle
+	awk 'NR > 2 && $1 ~ /^kmalloc-/ { n += $2 } END { print n + 0 }' /proc/slabinfo
 }
 
 pass() { echo "PASS $1"; }

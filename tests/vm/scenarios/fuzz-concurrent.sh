@@ -26,10 +26,6 @@ fails=0
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
 
-# Modules come from where scripts/load takes them: a per-kernel build
-# (the debug kernel's) if there is one, else the checkout.
-MODTOP=$TOP
-[ -d "$TOP/out/$(uname -r)" ] && MODTOP="$TOP/out/$(uname -r)"
 FIXTURE_KO=$MODTOP/tests/fixture/mdev_sdk_fixture.ko
 
 trap cleanup_scenario EXIT

@@ -43,14 +43,12 @@ run() { # seconds, args...
 	return "$rc"
 }
 
-# "SUnreclaim Slab MemFree kmalloc-objects", kB but the last, after the
-# reclaimable caches are dropped.
+# "SUnreclaim Slab MemFree kmalloc-objects", kB but the last, after
+# slab_settle.
 snapshot() {
 	local k
-	sync
-	echo 3 > /proc/sys/vm/drop_caches
-	sleep 1
-	k=$(awk 'NR > 2 && $1 ~ /^kmalloc-/ { n += $2 } END { print n + 0 }' /proc/slabinfo)
+	slab_settle
+	k=$(kmalloc_objects)
 	awk -v k="$k" '/^SUnreclaim:/ { u = $2 } /^Slab:/ { s = $2 }
 		/^MemFree:/ { f = $2 } END { print u, s, f, k }' /proc/meminfo
 }

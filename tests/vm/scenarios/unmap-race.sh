@@ -13,11 +13,11 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../../.." && pwd)
 CLIENT=$TOP/tests/uapi/unmap_race
-BENCH_KO=$TOP/bench/kmod/mdev_bench.ko
 WORK=$(mktemp -d /tmp/unmap-race.XXXXXX)
 fails=0
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
+BENCH_KO=$MODTOP/bench/kmod/mdev_bench.ko
 
 cleanup() {
 	remove_all_mdevs
