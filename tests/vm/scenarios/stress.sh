@@ -43,11 +43,10 @@ run() { # seconds, args...
 	return "$rc"
 }
 
-# "SUnreclaim Slab MemFree kmalloc-objects", kB but the last, after
-# slab_settle.
+# "SUnreclaim Slab MemFree kmalloc-objects", kB but the last, settled
+# (lib.sh's kmalloc_objects).
 snapshot() {
 	local k
-	slab_settle
 	k=$(kmalloc_objects)
 	awk -v k="$k" '/^SUnreclaim:/ { u = $2 } /^Slab:/ { s = $2 }
 		/^MemFree:/ { f = $2 } END { print u, s, f, k }' /proc/meminfo
