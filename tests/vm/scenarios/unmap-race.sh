@@ -19,11 +19,10 @@ fails=0
 . "$TOP/tests/vm/lib.sh"
 BENCH_KO=$MODTOP/bench/kmod/mdev_bench.ko
 
-cleanup() {
+cleanup() { # scripts/unload takes only mdev_sdk_* modules: mdev_bench here
 	remove_all_mdevs
 	loaded mdev_bench && rmmod mdev_bench
-	"$TOP/scripts/unload" > /dev/null 2>&1
-	rm -rf "$WORK"
+	cleanup_scenario
 }
 trap cleanup EXIT
 
