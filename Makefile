@@ -24,7 +24,7 @@ modules:
 # Modules for another kernel go to out/RELEASE/, where scripts/load looks
 # first. 6.1's kbuild writes objects next to their sources, so that tree
 # is a farm of symlinks to ours, refreshed on every build.
-MIRRORED := Kbuild $(shell cd $(TOP) && find vfio sdk samples tests/fixture \
+MIRRORED := Kbuild $(shell cd $(TOP) && find iommufd vfio sdk samples tests/fixture \
 	bench -name Kbuild -o -name '*.[ch]' ! -name '*.mod.c')
 
 debug-modules:

@@ -59,7 +59,7 @@ else
 	fail conformance.unload "$(tail -n 3 /tmp/unload.out | tr '\n' ' ')"
 fi
 for m in mdev_sdk_fixture mdev_sdk_mtty mdev_sdk mdev_sdk_mdev \
-	 mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio; do
+	 mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio mdev_sdk_iommufd; do
 	if loaded "$m"; then
 		fail "conformance.unloaded.$m" "still loaded"
 	else

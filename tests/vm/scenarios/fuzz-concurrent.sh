@@ -47,7 +47,7 @@ check_no_devices_left fuzzc.no_devices_left || remove_all_mdevs
 # Held references (module, group, container) would show up here.
 check fuzzc.unload timeout 120 "$TOP/scripts/unload"
 for m in mdev_sdk_fixture mdev_sdk_mtty mdev_sdk mdev_sdk_mdev \
-	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio; do
+	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio mdev_sdk_iommufd; do
 	loaded "$m" && fail "fuzzc.unloaded.$m" "still loaded"
 done
 exit $((fails > 0))

@@ -12,15 +12,18 @@ fails=0
 not() { ! "$@"; }
 
 check "modules: scripts/load loads the stack" "$TOP/scripts/load"
-for m in mdev_sdk_vfio mdev_sdk_vfio_iommu_type1 mdev_sdk_mdev; do
+for m in mdev_sdk_iommufd mdev_sdk_vfio mdev_sdk_vfio_iommu_type1 mdev_sdk_mdev; do
 	check "modules: $m loaded" loaded "$m"
 done
 check "modules: /dev/vfio/vfio exists" test -c /dev/vfio/vfio
+check "modules: /dev/iommu exists" test -c /dev/iommu
 check "modules: bus mdev registered" test -d /sys/bus/mdev
 check "modules: class mdev_bus registered" test -d /sys/class/mdev_bus
 check "modules: load is idempotent" "$TOP/scripts/load"
 check "modules: rmmod of the core refused while type1 uses it" \
 	not rmmod mdev_sdk_vfio
+check "modules: rmmod of iommufd refused while the core uses it" \
+	not rmmod mdev_sdk_iommufd
 
 # An open container fd pins the core through its file operations owner.
 exec 9<> /dev/vfio/vfio
@@ -30,10 +33,11 @@ loaded mdev_sdk_vfio_iommu_type1 || "$TOP/scripts/load" > /dev/null
 exec 9<&-
 
 check "modules: scripts/unload removes everything" "$TOP/scripts/unload"
-for m in mdev_sdk_vfio mdev_sdk_vfio_iommu_type1 mdev_sdk_mdev; do
+for m in mdev_sdk_iommufd mdev_sdk_vfio mdev_sdk_vfio_iommu_type1 mdev_sdk_mdev; do
 	check "modules: $m unloaded" not loaded "$m"
 done
 check "modules: /dev/vfio/vfio gone after unload" not test -e /dev/vfio/vfio
+check "modules: /dev/iommu gone after unload" not test -e /dev/iommu
 
 check "modules: load/unload cycle 2" "$TOP/scripts/load"
 check "modules: unload cycle 2" "$TOP/scripts/unload"

@@ -152,7 +152,7 @@ else
 	fail stress.unload "$(tail -n 3 "$WORK/unload.out" | tr '\n' ' ')"
 fi
 for m in mdev_sdk_mtty mdev_sdk_fixture mdev_sdk mdev_sdk_mdev \
-	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio; do
+	mdev_sdk_vfio_iommu_type1 mdev_sdk_vfio mdev_sdk_iommufd; do
 	loaded "$m" && fail "stress.unloaded.$m" "still loaded"
 done
 exit $((fails > 0))
