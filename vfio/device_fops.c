@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mdev-sdk bundled VFIO core: device file descriptors, as returned by
- * VFIO_GROUP_GET_DEVICE_FD. The first open of a device calls the driver's
- * open_device and registers the device with the container's backend; the
- * last close undoes both in the reverse order.
+ * mdev-sdk bundled VFIO core: device file descriptors. One set of file
+ * operations serves both kinds: the anonymous files VFIO_GROUP_GET_DEVICE_FD
+ * returns, whose first open calls the driver's open_device and registers
+ * the device with the container's backend, and the files of
+ * /dev/vfio/devices/vfioN, which reach the driver only once
+ * VFIO_DEVICE_BIND_IOMMUFD succeeded (device_cdev.c). The last close undoes
+ * the open in the reverse order.
  */
 #include <kunit/visibility.h>
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pm_runtime.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <uapi/mdev_sdk/vfio_cdev.h>
 #include "vfio_core.h"
-
-static const struct file_operations vfio_device_fops;
 
 #if IS_ENABLED(CONFIG_KUNIT)
 struct vfio_device_test_hooks vfio_device_test_hooks;
@@ -32,12 +35,6 @@ static inline void vfio_device_open_kvm_window(struct vfio_device *device)
 {
 }
 #endif
-
-/* The module of the driver bound to @device->dev, pinned while open. */
-static struct module *vfio_device_driver_owner(struct vfio_device *device)
-{
-	return device->dev->driver ? device->dev->driver->owner : NULL;
-}
 
 /*
  * Count one more open; the first one hands the group's KVM to the driver,
@@ -102,23 +99,74 @@ static void vfio_device_last_close(struct vfio_device *device)
 }
 
 /**
+ * vfio_device_file_alloc - allocate the private data of a device fd
+ * @device: the device, with a registration reference the file will own
+ * @group: true for the group path, whose fds reach the driver at once
+ *
+ * Context: may sleep.
+ * Return: the new state, or NULL when out of memory.
+ */
+struct vfio_device_file *vfio_device_file_alloc(struct vfio_device *device,
+						bool group)
+{
+	struct vfio_device_file *df;
+
+	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	if (!df)
+		return NULL;
+	df->device = device;
+	df->group = group;
+	df->access_granted = group;
+	mutex_init(&df->kvm_lock);
+	return df;
+}
+
+/**
+ * vfio_device_file_free - free what vfio_device_file_alloc() returned
+ * @df: the state; its file is gone or was never created
+ *
+ * Context: may sleep.
+ */
+void vfio_device_file_free(struct vfio_device_file *df)
+{
+	mutex_destroy(&df->kvm_lock);
+	kfree(df);
+}
+
+/* Whether @df may reach the driver. */
+static bool vfio_device_file_granted(struct vfio_device_file *df)
+{
+	/*
+	 * Pairs with the smp_store_release() in vfio_device_cdev_ioctl_bind():
+	 * a file that sees the bind also sees the device opened.
+	 */
+	return smp_load_acquire(&df->access_granted);
+}
+
+/**
  * vfio_device_open_file - open a device fd
  * @device: the device, with a registration reference held by the caller
  *
  * Context: may sleep; takes the device set lock and the group lock.
  * Return: an O_RDWR file supporting pread and pwrite, which owns the
- * caller's registration reference; or an ERR_PTR(): -EINVAL if the group has
- * no container or the container no backend, -ENODEV if the driver's module
- * is going away or the group is dead, or the errno of open_device.
+ * caller's registration reference; or an ERR_PTR(): -ENOMEM, -EINVAL if the
+ * group has no container or the container no backend, -ENODEV if the
+ * driver's module is going away or the group is dead, or the errno of
+ * open_device.
  */
 struct file *vfio_device_open_file(struct vfio_device *device)
 {
+	struct vfio_device_file *df;
 	struct file *filep;
 	int ret;
 
+	df = vfio_device_file_alloc(device, true);
+	if (!df)
+		return ERR_PTR(-ENOMEM);
+
 	ret = vfio_group_use_container(device->group);
 	if (ret)
-		return ERR_PTR(ret);
+		goto err_free_df;
 
 	if (!try_module_get(vfio_device_driver_owner(device))) {
 		ret = -ENODEV;
@@ -129,7 +177,7 @@ struct file *vfio_device_open_file(struct vfio_device *device)
 	if (ret)
 		goto err_put_module;
 
-	filep = anon_inode_getfile("[vfio-device]", &vfio_device_fops, device,
+	filep = anon_inode_getfile("[vfio-device]", &vfio_device_fops, df,
 				   O_RDWR);
 	if (IS_ERR(filep)) {
 		ret = PTR_ERR(filep);
@@ -145,29 +193,41 @@ err_put_module:
 	module_put(vfio_device_driver_owner(device));
 err_unuse_container:
 	vfio_group_unuse_container(device->group);
+err_free_df:
+	vfio_device_file_free(df);
 	return ERR_PTR(ret);
 }
 
 static int vfio_device_fops_release(struct inode *inode, struct file *filep)
 {
-	struct vfio_device *device = filep->private_data;
+	struct vfio_device_file *df = filep->private_data;
+	struct vfio_device *device = df->device;
 
-	vfio_device_last_close(device);
-	/* Pairs with try_module_get() in vfio_device_open_file(). */
-	module_put(vfio_device_driver_owner(device));
-	/* Pairs with vfio_group_use_container() in vfio_device_open_file(). */
-	vfio_group_unuse_container(device->group);
-	/* Pairs with the get in vfio_group_ioctl_get_device_fd(). */
+	if (df->group) {
+		vfio_device_last_close(device);
+		/* Pairs with try_module_get() in vfio_device_open_file(). */
+		module_put(vfio_device_driver_owner(device));
+		/* Pairs with vfio_group_use_container() in the same. */
+		vfio_group_unuse_container(device->group);
+	} else {
+		vfio_device_cdev_unbind(df);
+	}
+	/*
+	 * Pairs with the get in vfio_group_ioctl_get_device_fd() or in
+	 * vfio_device_fops_cdev_open().
+	 */
 	vfio_device_put_registration(device);
+	vfio_device_file_free(df);
 	return 0;
 }
 
 static ssize_t vfio_device_fops_read(struct file *filep, char __user *buf,
 				     size_t count, loff_t *ppos)
 {
-	struct vfio_device *device = filep->private_data;
+	struct vfio_device_file *df = filep->private_data;
+	struct vfio_device *device = df->device;
 
-	if (!device->ops->read)
+	if (!vfio_device_file_granted(df) || !device->ops->read)
 		return -EINVAL;
 	return device->ops->read(device, buf, count, ppos);
 }
@@ -176,18 +236,20 @@ static ssize_t vfio_device_fops_write(struct file *filep,
 				      const char __user *buf, size_t count,
 				      loff_t *ppos)
 {
-	struct vfio_device *device = filep->private_data;
+	struct vfio_device_file *df = filep->private_data;
+	struct vfio_device *device = df->device;
 
-	if (!device->ops->write)
+	if (!vfio_device_file_granted(df) || !device->ops->write)
 		return -EINVAL;
 	return device->ops->write(device, buf, count, ppos);
 }
 
 static int vfio_device_fops_mmap(struct file *filep, struct vm_area_struct *vma)
 {
-	struct vfio_device *device = filep->private_data;
+	struct vfio_device_file *df = filep->private_data;
+	struct vfio_device *device = df->device;
 
-	if (!device->ops->mmap)
+	if (!vfio_device_file_granted(df) || !device->ops->mmap)
 		return -EINVAL;
 	return device->ops->mmap(device, vma);
 }
@@ -236,10 +298,18 @@ static int vfio_device_ioctl_feature(struct vfio_device *device,
 static long vfio_device_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 				       unsigned long arg)
 {
-	struct vfio_device *device = filep->private_data;
+	struct vfio_device_file *df = filep->private_data;
+	struct vfio_device *device = df->device;
+	void __user *uarg = (void __user *)arg;
 	struct device *dev = device->dev;
 	bool pm = dev->driver && dev->driver->pm;
 	long ret;
+
+	/* The one ioctl an unbound cdev file answers; EINVAL on the group path. */
+	if (cmd == VFIO_DEVICE_BIND_IOMMUFD)
+		return vfio_device_cdev_ioctl_bind(df, uarg);
+	if (!vfio_device_file_granted(df))
+		return -EINVAL;
 
 	/* A runtime-suspended parent must be awake for any device ioctl. */
 	if (pm) {
@@ -251,8 +321,13 @@ static long vfio_device_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 		}
 	}
 
-	if (cmd == VFIO_DEVICE_FEATURE)
-		ret = vfio_device_ioctl_feature(device, (void __user *)arg);
+	/* The group path leaves these to the driver, as upstream does. */
+	if (!df->group && cmd == VFIO_DEVICE_ATTACH_IOMMUFD_PT)
+		ret = vfio_device_cdev_ioctl_attach_pt(df, uarg);
+	else if (!df->group && cmd == VFIO_DEVICE_DETACH_IOMMUFD_PT)
+		ret = vfio_device_cdev_ioctl_detach_pt(df, uarg);
+	else if (cmd == VFIO_DEVICE_FEATURE)
+		ret = vfio_device_ioctl_feature(device, uarg);
 	else if (device->ops->ioctl)
 		ret = device->ops->ioctl(device, cmd, arg);
 	else
@@ -263,8 +338,10 @@ static long vfio_device_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 	return ret;
 }
 
-static const struct file_operations vfio_device_fops = {
+/* .open only runs for /dev/vfio/devices/vfioN: anonymous files skip it. */
+const struct file_operations vfio_device_fops = {
 	.owner		= THIS_MODULE,
+	.open		= vfio_device_fops_cdev_open,
 	.release	= vfio_device_fops_release,
 	.read		= vfio_device_fops_read,
 	.write		= vfio_device_fops_write,

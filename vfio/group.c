@@ -318,6 +318,42 @@ int vfio_group_use_container(struct vfio_group *group)
 }
 
 /**
+ * vfio_group_block_for_cdev - keep the group closed for a cdev bind
+ * @group: the group of the device being bound
+ *
+ * The group path and the cdev path must not both reach a device: the
+ * group's file would hand out device fds and set its own container.
+ *
+ * Context: may sleep; takes @group->group_lock.
+ * Return: 0, or -EBUSY while /dev/vfio/N is open.
+ */
+int vfio_group_block_for_cdev(struct vfio_group *group)
+{
+	int ret = 0;
+
+	mutex_lock(&group->group_lock);
+	if (group->opened_file)
+		ret = -EBUSY;
+	else
+		group->cdev_device_open_cnt++;
+	mutex_unlock(&group->group_lock);
+	return ret;
+}
+
+/**
+ * vfio_group_unblock_for_cdev - undo vfio_group_block_for_cdev()
+ * @group: the group
+ *
+ * Context: may sleep; takes @group->group_lock.
+ */
+void vfio_group_unblock_for_cdev(struct vfio_group *group)
+{
+	mutex_lock(&group->group_lock);
+	group->cdev_device_open_cnt--;
+	mutex_unlock(&group->group_lock);
+}
+
+/**
  * vfio_group_kvm - the KVM instance set on the group's file
  * @group: the group of a device being opened
  *
@@ -534,6 +570,9 @@ static int vfio_group_fops_open(struct inode *inode, struct file *filep)
 	if (!group->iommu_group) {
 		/* Raced with the removal of the last device. */
 		ret = -ENODEV;
+	} else if (group->cdev_device_open_cnt) {
+		/* A device of the group is bound through its cdev. */
+		ret = -EBUSY;
 	} else if (group->opened_file) {
 		/* One user owns a group; a second open would share it. */
 		ret = -EBUSY;
@@ -627,22 +666,45 @@ static bool vfio_group_iommu_coherent(struct vfio_group *group)
 }
 
 /**
- * vfio_file_enforced_coherent - whether the group's DMA always snoops caches
- * @file: a VFIO group file, held by the caller
+ * vfio_file_is_valid - whether a file is a VFIO group or device fd
+ * @file: any file
+ *
+ * KVM of Linux 6.6 and later accepts a file that passes this; device fds
+ * of either path pass, as upstream.
+ *
+ * Context: any.
+ * Return: true for /dev/vfio/N, /dev/vfio/devices/vfioN and device fds
+ * from VFIO_GROUP_GET_DEVICE_FD of this module.
+ */
+bool vfio_file_is_valid(struct file *file)
+{
+	return vfio_file_is_group(file) || vfio_device_file_of(file);
+}
+EXPORT_SYMBOL_GPL(vfio_file_is_valid);
+
+/**
+ * vfio_file_enforced_coherent - whether the file's DMA always snoops caches
+ * @file: a VFIO group or device file, held by the caller
  *
  * KVM uses the answer to decide whether the guest needs wbinvd. Devices of
  * an emulated IOMMU group do no DMA of their own and are coherent. For a
  * real IOMMU group in a container the backend (or before VFIO_SET_IOMMU,
- * any backend) is asked, otherwise the IOMMU driver of each device.
+ * any backend) is asked, otherwise the IOMMU driver of each device; for a
+ * device fd, the IOMMU driver of its device, as upstream.
  *
  * Context: may sleep.
- * Return: true if coherency is enforced or @file is not a group fd.
+ * Return: true if coherency is enforced or @file is no VFIO file.
  */
 bool vfio_file_enforced_coherent(struct file *file)
 {
+	struct vfio_device_file *df = vfio_device_file_of(file);
 	struct vfio_group *group;
 	bool coherent;
 
+	if (df)
+		return df->device->group->type == VFIO_EMULATED_IOMMU ||
+		       device_iommu_capable(df->device->dev,
+					    IOMMU_CAP_CACHE_COHERENCY);
 	if (!vfio_file_is_group(file))
 		return true;
 
@@ -662,20 +724,26 @@ bool vfio_file_enforced_coherent(struct file *file)
 EXPORT_SYMBOL_GPL(vfio_file_enforced_coherent);
 
 /**
- * vfio_file_set_kvm - associate a KVM instance with a VFIO group fd
- * @file: a VFIO group file, held by the caller
+ * vfio_file_set_kvm - associate a KVM instance with a VFIO group or cdev fd
+ * @file: a VFIO group file or device file, held by the caller
  * @kvm: the KVM instance, or NULL to clear it
  *
  * Devices of the group opened afterwards find @kvm in &vfio_device.kvm
- * between open_device() and close_device(). The caller keeps @kvm alive
- * until it clears it again.
+ * between open_device() and close_device(); so does the device of a
+ * /dev/vfio/devices/vfioN file bound afterwards, as upstream. The caller
+ * keeps @kvm alive until it clears it again.
  *
  * Context: may sleep.
  */
 void vfio_file_set_kvm(struct file *file, struct kvm *kvm)
 {
+	struct vfio_device_file *df = vfio_device_file_of(file);
 	struct vfio_group *group;
 
+	if (df) {
+		vfio_device_file_set_kvm(df, kvm);
+		return;
+	}
 	if (!vfio_file_is_group(file))
 		return;
 

@@ -10,9 +10,19 @@
  *       vfio_group.group_lock
  *         vfio_container.group_lock (rwsem)
  *           vfio_backends_lock (global, backend registry)
+ *     vfio_device_file.kvm_lock (cdev files only)
+ *       iommufd's own locks (bind_iommufd, attach_ioas and friends)
  *
  * vfio_group.device_lock is a leaf: it only guards the group's device list
  * and is held around &vfio_device_ops.match.
+ *
+ * A device fd comes from VFIO_GROUP_GET_DEVICE_FD (the group path) or from
+ * opening /dev/vfio/devices/vfioN and VFIO_DEVICE_BIND_IOMMUFD (the cdev
+ * path). The two exclude each other through the group: binding fails while
+ * /dev/vfio/N is open, and opening /dev/vfio/N fails while a cdev file is
+ * bound. vfio_device_cdev_ioctl_bind() counts itself in the group under
+ * group_lock before it takes vfio_device_set.lock, so the group lock is
+ * never taken inside the device set lock on that path.
  *
  * A first open holds vfio_device_set.lock and vfio_group.group_lock around
  * reading the group's KVM pointer, registering with the backend and
@@ -22,12 +32,19 @@
  *
  * Backend callbacks that may reach a driver's dma_unmap (the container
  * ioctls) run with the container rwsem held for reading; the driver then
- * calls vfio_unpin_pages(), which takes no core lock at all.
+ * calls vfio_unpin_pages(), which takes no core lock at all. On the cdev
+ * path iommufd calls dma_unmap (through the access's unmap) with none of
+ * its locks held, and vfio_unpin_pages() goes straight to iommufd.
+ *
+ * A first open on the cdev path holds vfio_device_file.kvm_lock from
+ * reading the file's KVM pointer until open_device returns, for the same
+ * reason the group path holds group_lock.
  */
 #ifndef MDEV_SDK_VFIO_CORE_H
 #define MDEV_SDK_VFIO_CORE_H
 
 #include <linux/cdev.h>
+#include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
@@ -45,12 +62,14 @@ struct vfio_container;
  * @type: real or emulated IOMMU
  * @drivers: registered devices in the group; guarded by vfio_groups_lock
  * @group_lock: guards @iommu_group, @container, @container_users,
- *	@opened_file and @kvm
+ *	@opened_file, @cdev_device_open_cnt and @kvm
  * @container: container set with VFIO_GROUP_SET_CONTAINER, or NULL
  * @container_next: entry in &vfio_container.group_list
  * @container_users: 1 for the group fd's own use of @container, plus one
  *	per open device fd; UNSET_CONTAINER needs exactly 1
  * @opened_file: the group's single open file, or NULL
+ * @cdev_device_open_cnt: cdev files of the group's devices that are bound
+ *	or binding; the group cannot be opened while it is not 0
  * @kvm: KVM instance set through vfio_file_set_kvm()
  * @device_lock: guards @device_list
  * @device_list: registered devices, linked by &vfio_device.group_next
@@ -66,6 +85,7 @@ struct vfio_group {
 	struct list_head container_next;
 	unsigned int container_users;
 	struct file *opened_file;
+	unsigned int cdev_device_open_cnt;
 	struct kvm *kvm;
 	struct mutex device_lock; /* device list, see above */
 	struct list_head device_list;
@@ -99,6 +119,29 @@ struct vfio_container {
 	void *iommu_data;
 };
 
+/**
+ * struct vfio_device_file - the private data of every device fd
+ * @device: the device; the file owns a registration reference on it
+ * @group: the fd came from VFIO_GROUP_GET_DEVICE_FD
+ * @access_granted: the fd may reach the driver: set at once on the group
+ *	path, by a successful VFIO_DEVICE_BIND_IOMMUFD on the cdev path.
+ *	Written once under the device set lock with smp_store_release()
+ * @iommufd: the iommufd the cdev file is bound to, referenced; NULL
+ *	before the bind and on the group path
+ * @kvm_lock: guards @kvm
+ * @kvm: KVM instance KVM handed to this cdev file through
+ *	vfio_file_set_kvm(); unused on the group path, where the group's
+ *	counts
+ */
+struct vfio_device_file {
+	struct vfio_device *device;
+	bool group;
+	bool access_granted;
+	struct iommufd_ctx *iommufd;
+	struct mutex kvm_lock; /* @kvm, see above */
+	struct kvm *kvm;
+};
+
 /* container.c */
 int vfio_container_init(void);
 void vfio_container_exit(void);
@@ -122,6 +165,8 @@ int vfio_group_add_device(struct vfio_group *group,
 void vfio_group_del_device(struct vfio_group *group,
 			   struct vfio_device *device);
 int vfio_group_use_container(struct vfio_group *group);
+int vfio_group_block_for_cdev(struct vfio_group *group);
+void vfio_group_unblock_for_cdev(struct vfio_group *group);
 struct kvm *vfio_group_kvm(struct vfio_group *group);
 void vfio_group_unuse_container(struct vfio_group *group);
 
@@ -132,7 +177,25 @@ bool vfio_device_try_get_registration(struct vfio_device *device);
 void vfio_device_put_registration(struct vfio_device *device);
 
 /* device_fops.c */
+extern const struct file_operations vfio_device_fops;
 struct file *vfio_device_open_file(struct vfio_device *device);
+struct vfio_device_file *vfio_device_file_alloc(struct vfio_device *device,
+						bool group);
+void vfio_device_file_free(struct vfio_device_file *df);
+
+/* device_cdev.c */
+int vfio_device_cdev_init(struct class *class);
+void vfio_device_cdev_exit(void);
+void vfio_device_cdev_setup(struct vfio_device *device);
+int vfio_device_fops_cdev_open(struct inode *inode, struct file *filep);
+long vfio_device_cdev_ioctl_bind(struct vfio_device_file *df,
+				 void __user *arg);
+void vfio_device_cdev_unbind(struct vfio_device_file *df);
+long vfio_device_cdev_ioctl_attach_pt(struct vfio_device_file *df,
+				      void __user *arg);
+long vfio_device_cdev_ioctl_detach_pt(struct vfio_device_file *df,
+				      void __user *arg);
+void vfio_device_file_set_kvm(struct vfio_device_file *df, struct kvm *kvm);
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
  * struct vfio_device_test_hooks - where KUnit cases step into device opens
@@ -156,6 +219,32 @@ int vfio_device_feature_mig_state(struct vfio_device *device, u32 flags,
 /* virqfd.c */
 int vfio_virqfd_init(void);
 void vfio_virqfd_exit(void);
+
+/**
+ * vfio_device_driver_owner - the module of the driver bound to a device
+ * @device: the device
+ *
+ * Both paths pin it while the device is open.
+ *
+ * Context: any.
+ * Return: the module, or NULL for a built-in driver or none.
+ */
+static inline struct module *vfio_device_driver_owner(struct vfio_device *device)
+{
+	return device->dev->driver ? device->dev->driver->owner : NULL;
+}
+
+/**
+ * vfio_device_file_of - the device fd state behind a file
+ * @file: any file
+ *
+ * Context: any.
+ * Return: the state if @file is a device fd of either path, else NULL.
+ */
+static inline struct vfio_device_file *vfio_device_file_of(struct file *file)
+{
+	return file->f_op == &vfio_device_fops ? file->private_data : NULL;
+}
 
 /**
  * vfio_device_is_open - whether @device has an open file descriptor

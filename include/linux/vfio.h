@@ -15,6 +15,7 @@
 #include <linux/workqueue.h>
 #include <linux/poll.h>
 #include <linux/device.h>
+#include <linux/cdev.h>
 #include <linux/completion.h>
 #include <linux/refcount.h>
 #include <uapi/linux/vfio.h>
@@ -26,6 +27,8 @@ struct vfio_migration_ops;
 struct vfio_log_ops;
 struct iova_bitmap;
 struct eventfd_ctx;
+struct iommufd_ctx;
+struct iommufd_access;
 
 /**
  * struct vfio_device_set - devices sharing one open/close lock
@@ -51,8 +54,8 @@ struct vfio_device_set {
  * @dev_set: device set whose lock serialises open/close
  * @dev_set_list: entry in @dev_set's device list
  * @migration_flags: VFIO_MIGRATION_* flags, set before registration
- * @kvm: KVM instance of the group file; valid only between open_device()
- *	and close_device()
+ * @kvm: KVM instance of the group file, or of the cdev file on the iommufd
+ *	path; valid only between open_device() and close_device()
  *
  * Embed this structure in the driver's per-device state and allocate it with
  * vfio_alloc_device(); the embedding structure is freed when the last
@@ -78,6 +81,14 @@ struct vfio_device {
 	bool iommu_registered;
 	/* entry in the IOMMU backend's device list while registered there */
 	struct list_head iommu_entry;
+	/* /dev/vfio/devices/vfioN, on &device */
+	struct cdev cdev;
+	/* the iommufd a cdev file bound the device to, referenced by it */
+	struct iommufd_ctx *iommufd_ictx;
+	/* vfio_iommufd_emulated_bind() to _unbind() */
+	struct iommufd_access *iommufd_access;
+	/* the access is attached to an IOAS */
+	bool iommufd_attached;
 };
 
 /**
@@ -87,6 +98,20 @@ struct vfio_device {
  *	a negative errno, which fails vfio_alloc_device()
  * @release: free what @init allocated; called once, when the last reference
  *	is dropped. The core frees the structure itself afterwards
+ * @bind_iommufd: a /dev/vfio/devices/vfioN file is binding the device to
+ *	the iommufd @ictx (VFIO_DEVICE_BIND_IOMMUFD); called before
+ *	@open_device, with the device set lock held. Store the device's object
+ *	id in that iommufd in @out_device_id. Return 0 or a negative errno,
+ *	which fails the bind. Emulated-IOMMU drivers set
+ *	vfio_iommufd_emulated_bind(). Without it the device cannot be bound
+ * @unbind_iommufd: undo @bind_iommufd, after @close_device; also undoes an
+ *	@attach_ioas that @detach_ioas did not. Device set lock held
+ * @attach_ioas: attach the bound device to the IOAS *@pt_id of its iommufd
+ *	(VFIO_DEVICE_ATTACH_IOMMUFD_PT), replacing any earlier attachment;
+ *	write back the id actually attached. Device set lock held. Return 0 or
+ *	a negative errno (-ENOENT for an unknown id)
+ * @detach_ioas: undo @attach_ioas (VFIO_DEVICE_DETACH_IOMMUFD_PT); a no-op
+ *	when not attached. Device set lock held
  * @open_device: first file descriptor for the device is being opened;
  *	called with the device set lock held
  * @close_device: last file descriptor closed; pairs with @open_device
@@ -98,11 +123,14 @@ struct vfio_device {
  *	while vfio_unregister_group_dev() waits for the last fd to close
  * @match: optional VFIO_GROUP_GET_DEVICE_FD name matcher: return > 0 on a
  *	match, 0 for no match, or a negative errno to abort the lookup
- * @dma_unmap: the user unmapped [@iova, @iova + @length) bytes of IOVA;
- *	the driver must unpin every page it pinned in that range before
+ * @dma_unmap: the user unmapped [@iova, @iova + @length) bytes of IOVA,
+ *	in the container or in the IOAS the device is attached to; the
+ *	driver must unpin every page it pinned in that range before
  *	returning. Mandatory for drivers that call vfio_pin_pages(). Called
  *	from the start of the first open_device to the end of the last
- *	close_device, so also while either runs
+ *	close_device, so also while either runs. On the iommufd path it is
+ *	also called for the whole IOVA space (@iova 0, @length U64_MAX),
+ *	with the device set lock held, before the device leaves an IOAS
  * @device_feature: VFIO_DEVICE_FEATURE handler for everything but PROBE
  *	dispatch, see vfio_check_feature()
  */
@@ -110,6 +138,11 @@ struct vfio_device_ops {
 	char	*name;
 	int	(*init)(struct vfio_device *vdev);
 	void	(*release)(struct vfio_device *vdev);
+	int	(*bind_iommufd)(struct vfio_device *vdev,
+				struct iommufd_ctx *ictx, u32 *out_device_id);
+	void	(*unbind_iommufd)(struct vfio_device *vdev);
+	int	(*attach_ioas)(struct vfio_device *vdev, u32 *pt_id);
+	void	(*detach_ioas)(struct vfio_device *vdev);
 	int	(*open_device)(struct vfio_device *vdev);
 	void	(*close_device)(struct vfio_device *vdev);
 	ssize_t	(*read)(struct vfio_device *vdev, char __user *buf,
@@ -235,6 +268,14 @@ bool vfio_file_is_group(struct file *file);
 bool vfio_file_enforced_coherent(struct file *file);
 void vfio_file_set_kvm(struct file *file, struct kvm *kvm);
 bool vfio_file_has_dev(struct file *file, struct vfio_device *device);
+bool vfio_file_is_valid(struct file *file);
+
+/* The iommufd ops of emulated-IOMMU drivers (mdev), see vfio/iommufd.c. */
+int vfio_iommufd_emulated_bind(struct vfio_device *vdev,
+			       struct iommufd_ctx *ictx, u32 *out_device_id);
+void vfio_iommufd_emulated_unbind(struct vfio_device *vdev);
+int vfio_iommufd_emulated_attach_ioas(struct vfio_device *vdev, u32 *pt_id);
+void vfio_iommufd_emulated_detach_ioas(struct vfio_device *vdev);
 
 #define VFIO_PIN_PAGES_MAX_ENTRIES	(PAGE_SIZE / sizeof(unsigned long))
 
