@@ -71,7 +71,7 @@ check:
 demo:
 	$(TOP)/scripts/deps
 	$(MAKE) -C $(TOP) modules uapi
-	$(TOP)/tests/vm/run --timeout 600 -- $(TOP)/tests/vm/scenarios/mtty-nested.sh
+	$(TOP)/tests/vm/run --timeout 600 -- $(TOP)/tests/vm/scenarios/mtty-nested.sh qemu7.2
 
 # Side-by-side benchmark against the distro's in-kernel VFIO stack, in one
 # guest; see docs/bench.rst.

@@ -17,6 +17,11 @@ NESTED_PID=""
 NESTED_START=0
 NESTED_SECS=0
 NESTED_RC=""
+# The client: QEMU's command (Debian 12's 7.2, or 10.0 through
+# scripts/qemu10) and a tag that names the checks of any client but the
+# first, so several clients can share one scenario.
+NESTED_QEMU=(qemu-system-x86_64)
+NESTED_TAG=""
 
 step() { echo "== $*"; }
 
@@ -114,12 +119,49 @@ nested_kernel() {
 	echo "nested kernel: $NESTED_KERNEL"
 }
 
+# nested_client CLIENT: set NESTED_QEMU, NESTED_TAG and NESTED_VFIO (the
+# -object/-device arguments that hand SYSDEV over) for one client:
+#   qemu7.2            Debian 12's QEMU over the group and container
+#   qemu10-container   QEMU 10.0 over the group and container
+#   qemu10-iommufd     QEMU 10.0 over /dev/iommu and the vfio_device cdev
+# The first client's checks keep their plain names. Fails for an unknown
+# client, or when QEMU 10.0's prefix was not built on the host (the guest
+# sees the host read-only: tests/check and scripts/deps build it).
+nested_client() {
+	local prefix
+
+	[ -n "${NESTED_FIRST:-}" ] && NESTED_TAG=" ($1)"
+	NESTED_FIRST=$1
+	NESTED_VFIO=(-device "vfio-pci,sysfsdev=$SYSDEV")
+	case "$1" in
+	qemu7.2)
+		NESTED_QEMU=(qemu-system-x86_64)
+		return 0
+		;;
+	qemu10-container | qemu10-iommufd)
+		if ! prefix=$(HOME=${HOME:-/root} "$TOP/scripts/qemu10" --cached); then
+			fail "nested$NESTED_TAG: QEMU 10.0" "no prefix built (scripts/qemu10 --prefix on the host)"
+			return 1
+		fi
+		NESTED_QEMU=(env "QEMU_MODULE_DIR=$prefix/usr/lib/x86_64-linux-gnu/qemu"
+			"$prefix/usr/bin/qemu-system-x86_64" -L "$prefix/usr/share/qemu"
+			-L "$prefix/usr/share/seabios")
+		[ "$1" = qemu10-iommufd ] &&
+			NESTED_VFIO=(-object iommufd,id=iommufd0
+				-device "vfio-pci,sysfsdev=$SYSDEV,iommufd=iommufd0")
+		return 0
+		;;
+	esac
+	fail "nested: client $1" "unknown (qemu7.2, qemu10-container, qemu10-iommufd)"
+	return 1
+}
+
 # nested_qemu QEMU-ARG...: start the nested guest in the background, its
 # serial console in WORK/nested.log and its HMP monitor on WORK/mon.sock
 # (see nested_hmp). The scenario adds -append and the vfio-pci device.
 nested_qemu() {
 	NESTED_START=$(date +%s)
-	qemu-system-x86_64 -accel tcg -m 256 -nodefaults -no-user-config \
+	"${NESTED_QEMU[@]}" -accel tcg -m 256 -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio \
 		-monitor unix:"$WORK/mon.sock",server=on,wait=off \
 		-kernel "$NESTED_KERNEL" -initrd "$WORK/initrd.gz" "$@" \
@@ -211,13 +253,13 @@ nested_verdicts() {
 	sed -n 's/^NESTED \(PASS\|FAIL\) /\1 /p' "$WORK/nested.txt" > "$WORK/verdicts"
 	while read -r verdict rest; do
 		case "$verdict" in
-		PASS) pass "nested guest: $rest" ;;
-		FAIL) fail "nested guest: ${rest%%:*}" "${rest#*: }" ;;
+		PASS) pass "nested guest$NESTED_TAG: $rest" ;;
+		FAIL) fail "nested guest$NESTED_TAG: ${rest%%:*}" "${rest#*: }" ;;
 		esac
 	done < "$WORK/verdicts"
 	for want in "$@"; do
 		grep -q "^NESTED PASS $want" "$WORK/nested.txt" ||
-			fail "nested guest: $want" "no PASS line from the nested guest"
+			fail "nested guest$NESTED_TAG: $want" "no PASS line from the nested guest"
 	done
 }
 

@@ -6,15 +6,23 @@
 # kernel, whose stock 8250_pci driver must bind both UARTs and carry an
 # interrupt-driven loopback exchange through /dev/ttyS*.
 #
+# mtty-nested.sh [CLIENT...]: the clients (nested.sh's nested_client) run
+# one after another on the same device; by default Debian 12's QEMU 7.2
+# over the container, then QEMU 10.0 over iommufd and the vfio_device cdev,
+# then QEMU 10.0 over the container. `make demo` runs QEMU 7.2 only.
+#
 # Every step prints one PASS/FAIL/SKIP line; exits non-zero on failure.
 # MTTY_NESTED_TIMEOUT bounds the nested guest (default 420 s; it boots in
 # 80-100 s on an idle CI machine, but TCG-in-TCG slows badly under load).
+# vm-timeout: 1500
 set -u
 TOP=${MDEV_SDK_TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 UUID=6d6e4b0c-5f3a-4c1e-9d7b-2f8e1a0c3b51
 SYSDEV=/sys/bus/mdev/devices/$UUID
 WORK=$(mktemp -d /tmp/mtty-nested.XXXXXX)
 fails=0
+CLIENTS=("$@")
+[ ${#CLIENTS[@]} -gt 0 ] || CLIENTS=(qemu7.2 qemu10-iommufd qemu10-container)
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
 # shellcheck source=../nested.sh
@@ -87,22 +95,26 @@ INIT
 nested_initramfs "busybox initramfs"
 nested_kernel
 
-step "starting nested qemu-system-x86_64 -accel tcg -m 256 -device vfio-pci,sysfsdev=$SYSDEV"
-nested_qemu -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests 8250.nr_uarts=8" \
-	-device vfio-pci,sysfsdev="$SYSDEV"
-# The init powers off right after DONE.
-if nested_wait DONE "${MTTY_NESTED_TIMEOUT:-420}"; then
-	nested_reap 60
-else
-	nested_reap 0
-fi
-nested_log nested
-if [ "$NESTED_RC" = 0 ] && grep -q '^NESTED DONE' "$WORK/nested.txt"; then
-	pass "nested: guest booted, ran and powered off in ${NESTED_SECS}s"
-else
-	tail -n 30 "$WORK/nested.txt" | sed 's/^/  | /'
-	fail "nested: guest run" "qemu status $NESTED_RC after ${NESTED_SECS}s"
-fi
-nested_verdicts pci 8250_pci loopback interrupts
+# Each client boots the nested guest in turn on the same device.
+for client in "${CLIENTS[@]}"; do
+	nested_client "$client" || continue
+	step "starting nested $client -accel tcg -m 256 ${NESTED_VFIO[*]}"
+	nested_qemu -append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests 8250.nr_uarts=8" \
+		"${NESTED_VFIO[@]}"
+	# The init powers off right after DONE.
+	if nested_wait DONE "${MTTY_NESTED_TIMEOUT:-420}"; then
+		nested_reap 60
+	else
+		nested_reap 0
+	fi
+	nested_log "nested-$client"
+	if [ "$NESTED_RC" = 0 ] && grep -q '^NESTED DONE' "$WORK/nested.txt"; then
+		pass "nested$NESTED_TAG: guest booted, ran and powered off in ${NESTED_SECS}s"
+	else
+		tail -n 30 "$WORK/nested.txt" | sed 's/^/  | /'
+		fail "nested$NESTED_TAG: guest run" "qemu status $NESTED_RC after ${NESTED_SECS}s"
+	fi
+	nested_verdicts pci 8250_pci loopback interrupts
+done
 nested_finish mdev_sdk_mtty
 exit $((fails > 0))
