@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
+#include <mdev_sdk/vfio_cdev.h>
 
 #include "common.h"
 
@@ -330,17 +333,112 @@ void sleep_ms(int ms)
 }
 
 /*
- * Container, group, TYPE1v2 backend and device fd for @uuid. Returns 0 or
- * -errno; on failure nothing is left open.
+ * The IOAS of each /dev/iommu fd vfio_open_cdev() opened, by fd number, so
+ * that vt_dma_map() and vt_dma_unmap() work from the fd alone on both
+ * paths. 0 (never an object id) marks a container fd.
+ */
+static __u32 vt_ioas_of_fd[4096];
+
+static __u32 vt_ioas_of(int fd)
+{
+	return fd >= 0 && fd < (int)ARRAY_SIZE(vt_ioas_of_fd) ? vt_ioas_of_fd[fd] : 0;
+}
+
+bool vt_cdev_path(void)
+{
+	const char *p = getenv("MDEV_SDK_VFIO_PATH");
+
+	return p && !strcmp(p, "cdev");
+}
+
+/* The vfioX name under the mdev's vfio-dev directory; 0 or -errno. */
+static int vfio_cdev_name(const char *uuid, char *name, size_t len)
+{
+	char path[128];
+	struct dirent *d;
+	DIR *dir;
+	int ret = -ENOENT;
+
+	snprintf(path, sizeof(path), MDEV_BUS_DEVICES "/%s/vfio-dev", uuid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		if (!strncmp(d->d_name, "vfio", 4) && strlen(d->d_name) < len) {
+			memcpy(name, d->d_name, strlen(d->d_name) + 1);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+/*
+ * /dev/vfio/devices/vfioX of @uuid, bound to a new /dev/iommu fd and
+ * attached to a new IOAS. Returns 0 or -errno; on failure nothing is left
+ * open.
+ */
+int vfio_open_cdev(const char *uuid, struct vfio_handle *h)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = sizeof(attach),
+	};
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	char name[NAME_MAX + 1], path[sizeof("/dev/vfio/devices/") + NAME_MAX];
+	int ret;
+
+	h->container = -1;
+	h->group = -1;
+	h->device = -1;
+	h->ioas_id = 0;
+	h->group_id = mdev_group_id(uuid);
+	ret = vfio_cdev_name(uuid, name, sizeof(name));
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	h->device = open(path, O_RDWR | O_CLOEXEC);
+	if (h->device < 0)
+		goto err;
+	h->container = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (h->container < 0)
+		goto err;
+	bind.iommufd = h->container;
+	if (ioctl(h->device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		goto err;
+	if (ioctl(h->container, IOMMU_IOAS_ALLOC, &alloc))
+		goto err;
+	attach.pt_id = alloc.out_ioas_id;
+	if (ioctl(h->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		goto err;
+	h->ioas_id = alloc.out_ioas_id;
+	if (h->container < (int)ARRAY_SIZE(vt_ioas_of_fd))
+		vt_ioas_of_fd[h->container] = h->ioas_id;
+	return 0;
+
+err:
+	ret = -errno;
+	vfio_close(h);
+	return ret;
+}
+
+/*
+ * Container, group, TYPE1v2 backend and device fd for @uuid (or the cdev
+ * path, see vt_cdev_path()). Returns 0 or -errno; on failure nothing is
+ * left open.
  */
 int vfio_open_device(const char *uuid, struct vfio_handle *h)
 {
 	char path[64];
 	int ret;
 
+	if (vt_cdev_path())
+		return vfio_open_cdev(uuid, h);
 	h->container = -1;
 	h->group = -1;
 	h->device = -1;
+	h->ioas_id = 0;
 	h->group_id = mdev_group_id(uuid);
 	if (h->group_id < 0)
 		return h->group_id;
@@ -373,8 +471,12 @@ void vfio_close(struct vfio_handle *h)
 		close(h->device);
 	if (h->group >= 0)
 		close(h->group);
-	if (h->container >= 0)
+	if (h->container >= 0) {
+		if (h->container < (int)ARRAY_SIZE(vt_ioas_of_fd))
+			vt_ioas_of_fd[h->container] = 0;
 		close(h->container);
+	}
+	h->ioas_id = 0;
 	h->device = -1;
 	h->group = -1;
 	h->container = -1;
@@ -509,9 +611,20 @@ __u64 vt_eventfd_drain(int efd)
 /* ------------------------------------------------------------------ */
 /* type1 helpers.                                                      */
 
+/* MAP_DMA's answer, through IOMMU_IOAS_MAP when @c is a /dev/iommu fd. */
 int vt_dma_map(int c, __u64 iova, const void *vaddr, __u64 size,
 	       __u32 flags)
 {
+	struct iommu_ioas_map im = {
+		.size = sizeof(im),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
+			 (flags & VFIO_DMA_MAP_FLAG_READ ? IOMMU_IOAS_MAP_READABLE : 0) |
+			 (flags & VFIO_DMA_MAP_FLAG_WRITE ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+		.ioas_id = vt_ioas_of(c),
+		.user_va = (uintptr_t)vaddr,
+		.length = size,
+		.iova = iova,
+	};
 	struct vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
 		.flags = flags,
@@ -520,12 +633,24 @@ int vt_dma_map(int c, __u64 iova, const void *vaddr, __u64 size,
 		.size = size,
 	};
 
+	if (im.ioas_id)
+		return ioctl(c, IOMMU_IOAS_MAP, &im);
 	return ioctl(c, VFIO_IOMMU_MAP_DMA, &m);
 }
 
+/*
+ * UNMAP_DMA's answer, through IOMMU_IOAS_UNMAP when @c is a /dev/iommu fd
+ * (VFIO_DMA_UNMAP_FLAG_ALL becomes its unmap-all).
+ */
 int vt_dma_unmap(int c, __u64 iova, __u64 size, __u32 flags,
 		 __u64 *unmapped)
 {
+	struct iommu_ioas_unmap iu = {
+		.size = sizeof(iu),
+		.ioas_id = vt_ioas_of(c),
+		.iova = iova,
+		.length = size,
+	};
 	struct vfio_iommu_type1_dma_unmap u = {
 		.argsz = sizeof(u),
 		.flags = flags,
@@ -534,6 +659,16 @@ int vt_dma_unmap(int c, __u64 iova, __u64 size, __u32 flags,
 	};
 	int ret;
 
+	if (iu.ioas_id) {
+		if (flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+			iu.iova = 0;
+			iu.length = UINT64_MAX;
+		}
+		ret = ioctl(c, IOMMU_IOAS_UNMAP, &iu);
+		if (!ret && unmapped)
+			*unmapped = iu.length;
+		return ret;
+	}
 	ret = ioctl(c, VFIO_IOMMU_UNMAP_DMA, &u);
 	if (!ret && unmapped)
 		*unmapped = u.size;

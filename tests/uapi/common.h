@@ -64,20 +64,31 @@ int wait_readable(int fd, int timeout_ms);
 void sleep_ms(int ms);
 
 /**
- * struct vfio_handle - the three file descriptors of an opened device
- * @container: /dev/vfio/vfio
- * @group: /dev/vfio/N
- * @device: from VFIO_GROUP_GET_DEVICE_FD
+ * struct vfio_handle - the file descriptors of an opened device
+ * @container: where DMA mappings go: /dev/vfio/vfio, or /dev/iommu on the
+ *	cdev path (vt_dma_map() and vt_dma_unmap() take either)
+ * @group: /dev/vfio/N; -1 on the cdev path
+ * @device: from VFIO_GROUP_GET_DEVICE_FD, or /dev/vfio/devices/vfioX
+ *	bound to @container and attached to @ioas_id
  * @group_id: N
+ * @ioas_id: the IOAS on the cdev path, else 0
  */
 struct vfio_handle {
 	int container;
 	int group;
 	int device;
 	int group_id;
+	__u32 ioas_id;
 };
 
+/*
+ * vfio_open_device() takes the group and container path, or with
+ * MDEV_SDK_VFIO_PATH=cdev in the environment the vfio_device cdev bound
+ * to an iommufd, so every client runs on either path unchanged.
+ */
+bool vt_cdev_path(void);
 int vfio_open_device(const char *uuid, struct vfio_handle *h);
+int vfio_open_cdev(const char *uuid, struct vfio_handle *h);
 void vfio_close(struct vfio_handle *h);
 
 /* Fixture device access, through the device fd's regions. */

@@ -102,6 +102,15 @@ if [ -x "$CLIENT" ]; then
 		check "client: mbochs-$t checks ran to the end" \
 			grep -q "PASS mbochs-$t outlive.writable_after_remove" "$WORK/client.out"
 	done
+	# The same client through the vfio_device cdev and /dev/iommu.
+	u=$(uuid_n 210)
+	create 1 "$u"
+	MDEV_SDK_VFIO_PATH=cdev timeout 120 "$CLIENT" "$u" |
+		sed "s/^\(PASS\|FAIL\|SKIP\) /\1 cdev.mbochs-1 /" |
+		tee "$WORK/client.out" | grep -E '^(PASS|FAIL|SKIP)'
+	grep -q '^FAIL' "$WORK/client.out" && fails=$((fails + 1))
+	check "client: cdev.mbochs-1 checks ran to the end" \
+		grep -q "PASS cdev.mbochs-1 outlive.writable_after_remove" "$WORK/client.out"
 	expect_avail "client: pool back after the client removed its devices" 64 16 4
 else
 	fail "mbochs: client" "$CLIENT missing: run make uapi on the host"

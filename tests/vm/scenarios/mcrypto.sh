@@ -6,6 +6,8 @@
 #  - SHA-256 jobs of many sizes and alignments, checked against libcrypto,
 #    on both types (tests/uapi/mcrypto_client jobs);
 #  - unmapping a buffer and the ring while jobs run (client unmap);
+#  - the same jobs and unmaps through the vfio_device cdev and /dev/iommu
+#    (MDEV_SDK_VFIO_PATH=cdev);
 #  - pinning past RLIMIT_MEMLOCK as user nobody (client rlimit);
 #  - killing a client mid-job: pins drop to zero, the device still works;
 #  - mdevctl with the JSON profiles.
@@ -58,6 +60,13 @@ for spec in "$U1 1" "$U4 4"; do
 	client "mcrypto-$2" jobs "$1"
 	client "mcrypto-$2" unmap "$1"
 	check "mcrypto-$2: pins zero after the clients closed" test "$(pinned "$1")" = 0
+done
+# The same jobs through the vfio_device cdev and /dev/iommu.
+for spec in "$U1 1" "$U4 4"; do
+	set -- $spec
+	MDEV_SDK_VFIO_PATH=cdev client "cdev.mcrypto-$2" jobs "$1"
+	MDEV_SDK_VFIO_PATH=cdev client "cdev.mcrypto-$2" unmap "$1"
+	check "cdev.mcrypto-$2: pins zero after the clients closed" test "$(pinned "$1")" = 0
 done
 client "mcrypto-1" rlimit "$U1"
 check "mcrypto-1: pins zero after the rlimit client" test "$(pinned "$U1")" = 0

@@ -9,6 +9,10 @@
 # reads the plane VFIO_DEVICE_QUERY_GFX_PLANE names; every pixel of the
 # PPM must match the pattern.
 #
+# mdpy-nested.sh [CLIENT...]: the clients (nested.sh's nested_client) take
+# turns on the same device; by default Debian 12's QEMU 7.2 over the
+# container, then QEMU 10.0 over iommufd and the vfio_device cdev.
+#
 # One PASS/FAIL/SKIP line per check; exits non-zero on failure.
 # MDPY_NESTED_TIMEOUT bounds the wait for the nested guest (default 300 s).
 set -u
@@ -20,6 +24,8 @@ WIDTH=640
 HEIGHT=480
 WORK=$(mktemp -d /tmp/mdpy-nested.XXXXXX)
 fails=0
+CLIENTS=("$@")
+[ ${#CLIENTS[@]} -gt 0 ] || CLIENTS=(qemu7.2 qemu10-iommufd)
 # shellcheck source=../lib.sh
 . "$TOP/tests/vm/lib.sh"
 # shellcheck source=../nested.sh
@@ -75,26 +81,9 @@ INIT
 nested_initramfs "initramfs with mdpy-fb"
 nested_kernel
 
-step "starting nested qemu-system-x86_64 -device vfio-pci,sysfsdev=$SYSDEV,display=on"
-nested_qemu -vga none \
-	-append "console=ttyS0 panic=-1 loglevel=4 printk.time=1 mitigations=off cryptomgr.notests" \
-	-device vfio-pci,sysfsdev="$SYSDEV",display=on
-nested_wait DRAWN "${MDPY_NESTED_TIMEOUT:-300}"
-nested_log mdpy-nested mdpy
-if grep -q '^NESTED DRAWN' "$WORK/nested.txt"; then
-	pass "nested: guest booted and drew in ${NESTED_SECS}s"
-else
-	tail -n 30 "$WORK/nested.txt" | sed 's/^/  | /'
-	fail "nested: guest run" "no pattern drawn after ${NESTED_SECS}s"
-fi
-nested_verdicts insmod fb0 draw
-
-# screendump makes QEMU query the plane and read the region it names.
-step "screendump through the QEMU monitor"
-nested_hmp "screendump $WORK/shot.ppm"
-# The monitor's "quit" ends QEMU; the nested guest itself only sleeps.
-nested_reap 60
-python3 - "$WORK/shot.ppm" "$WORK/expect.rgb" "$WIDTH" "$HEIGHT" > "$WORK/cmp.out" 2>&1 <<'PY'
+# compare_shot: PASS/FAIL lines for WORK/shot.ppm against the pattern.
+compare_shot() {
+	python3 - "$WORK/shot.ppm" "$WORK/expect.rgb" "$WIDTH" "$HEIGHT" <<'PY'
 import sys
 w, h = int(sys.argv[3]), int(sys.argv[4])
 try:
@@ -125,9 +114,41 @@ else:
     print("FAIL pixels: %d of %d pixels differ (body %d bytes, expected %d)"
           % (bad, w * h, len(body), len(want)))
 PY
-cat "$WORK/cmp.out"
-grep -q '^FAIL' "$WORK/cmp.out" && fails=$((fails + 1))
-grep -q '^PASS pixels' "$WORK/cmp.out" || { grep -q '^FAIL' "$WORK/cmp.out" || fail "pixels" "no comparison ran"; }
+}
+
+# Each client boots the nested guest in turn on the same device.
+for client in "${CLIENTS[@]}"; do
+	nested_client "$client" || continue
+	# display=on goes on the -device argument, the last of NESTED_VFIO.
+	NESTED_VFIO[-1]="${NESTED_VFIO[-1]},display=on"
+	step "starting nested $client with ${NESTED_VFIO[*]}"
+	nested_qemu -vga none \
+		-append "console=ttyS0 panic=-1 loglevel=4 printk.time=1 mitigations=off cryptomgr.notests" \
+		"${NESTED_VFIO[@]}"
+	nested_wait DRAWN "${MDPY_NESTED_TIMEOUT:-300}"
+	nested_log "mdpy-nested-$client" mdpy
+	if grep -q '^NESTED DRAWN' "$WORK/nested.txt"; then
+		pass "nested$NESTED_TAG: guest booted and drew in ${NESTED_SECS}s"
+	else
+		tail -n 30 "$WORK/nested.txt" | sed 's/^/  | /'
+		fail "nested$NESTED_TAG: guest run" "no pattern drawn after ${NESTED_SECS}s"
+	fi
+	nested_verdicts insmod fb0 draw
+
+	# screendump makes QEMU query the plane and read the region it names.
+	step "screendump through the QEMU monitor"
+	rm -f "$WORK/shot.ppm"
+	nested_hmp "screendump $WORK/shot.ppm"
+	# The monitor's "quit" ends QEMU; the nested guest itself only sleeps.
+	nested_reap 60
+	compare_shot > "$WORK/cmp.out" 2>&1
+	# A later client's lines carry its tag, as nested_verdicts' do.
+	sed -i -E "s/^(PASS|FAIL) ([a-z]+):/\1 \2$NESTED_TAG:/" "$WORK/cmp.out"
+	cat "$WORK/cmp.out"
+	grep -q '^FAIL' "$WORK/cmp.out" && fails=$((fails + 1))
+	grep -q '^PASS pixels' "$WORK/cmp.out" ||
+		{ grep -q '^FAIL' "$WORK/cmp.out" || fail "pixels$NESTED_TAG" "no comparison ran"; }
+done
 
 nested_finish mdev_sdk_mdpy
 exit $((fails > 0))

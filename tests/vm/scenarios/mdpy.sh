@@ -129,6 +129,16 @@ if [ -x "$CLIENT" ]; then
 			fails=$((fails + 1))
 		fi
 		echo "== mdpy-$t client done at $SECONDS s"
+		# vga again, through the vfio_device cdev and /dev/iommu.
+		if [ "$t" = vga ]; then
+			MDEV_SDK_VFIO_PATH=cdev timeout 180 "$CLIENT" "$u" $(mode $t) |
+				sed "s/^\(PASS\|FAIL\|SKIP\) /\1 cdev.mdpy-$t /" |
+				tee "$WORK/client.out" | grep -E '^(PASS|FAIL|SKIP)'
+			if [ "${PIPESTATUS[0]}" != 0 ] || grep -q '^FAIL' "$WORK/client.out" ||
+			   ! grep -q "^PASS cdev.mdpy-$t plane.pixels.mmap" "$WORK/client.out"; then
+				fails=$((fails + 1))
+			fi
+		fi
 		remove "$u"
 		check "mdpy-$t: device removed" gone "$u"
 	done
