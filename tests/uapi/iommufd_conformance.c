@@ -1722,6 +1722,8 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
+	/* cdev.* opens the group path itself with vfio_open_device(). */
+	unsetenv("MDEV_SDK_VFIO_PATH");
 
 	if (!t_check(path_exists(IOMMU_DEV), "setup.dev_iommu",
 		     "%s missing: iommufd is not loaded", IOMMU_DEV))
