@@ -59,7 +59,8 @@ static void __iommufd_access_unpin(struct iommufd_access *access,
 	lockdep_assert_held(&access->ioas_lock);
 	lockdep_assert_held(&ioas->iova_rwsem);
 
-	iommufd_for_each_area(&iter, area, ioas, iova, last) {
+	for (area = iommufd_area_iter_first(&iter, ioas, iova, last);
+	     area; area = iommufd_area_iter_next(&iter, area)) {
 		unsigned long seg_last = iommufd_area_last(area, last);
 		unsigned long first = iommufd_area_index(area, iter.cur);
 		unsigned long end = iommufd_area_index(area, seg_last);
@@ -411,7 +412,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 
 	down_read(&ioas->iova_rwsem);
 	rc = 0;
-	iommufd_for_each_area(&iter, area, ioas, iova, last) {
+	for (area = iommufd_area_iter_first(&iter, ioas, iova, last);
+	     area; area = iommufd_area_iter_next(&iter, area)) {
 		if (area->prevent_access ||
 		    iommufd_area_byte(area, iter.cur) % PAGE_SIZE) {
 			rc = -EINVAL;
@@ -431,7 +433,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 	if (rc)
 		goto out_unlock;
 
-	iommufd_for_each_area(&iter, area, ioas, iova, last) {
+	for (area = iommufd_area_iter_first(&iter, ioas, iova, last);
+	     area; area = iommufd_area_iter_next(&iter, area)) {
 		unsigned long seg_last = iommufd_area_last(area, last);
 		unsigned long first = iommufd_area_index(area, iter.cur);
 		unsigned long end = iommufd_area_index(area, seg_last);
@@ -543,7 +546,8 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 	}
 
 	down_read(&ioas->iova_rwsem);
-	iommufd_for_each_area(&iter, area, ioas, iova, last) {
+	for (area = iommufd_area_iter_first(&iter, ioas, iova, last);
+	     area; area = iommufd_area_iter_next(&iter, area)) {
 		unsigned long bytes = iommufd_area_last(area, last) -
 				      iter.cur + 1;
 

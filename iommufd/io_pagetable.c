@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "iommufd: " fmt
 
+#include <linux/interval_tree_generic.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -16,6 +17,18 @@
 #include <uapi/linux/iommufd.h>
 
 #include "iommufd_private.h"
+
+/*
+ * The kernel's interval tree, instantiated here rather than linked from
+ * lib/interval_tree.c: that one is only built when some in-tree user
+ * selects CONFIG_INTERVAL_TREE, which a trimmed kernel (our debug kernel,
+ * for one) may not have.
+ */
+#define IOMMUFD_ITREE_START(node) ((node)->start)
+#define IOMMUFD_ITREE_LAST(node) ((node)->last)
+INTERVAL_TREE_DEFINE(struct interval_tree_node, rb, unsigned long,
+		     __subtree_last, IOMMUFD_ITREE_START, IOMMUFD_ITREE_LAST,
+		     /* not static */, iommufd_itree)
 
 /*
  * Rounds of ops->unmap callbacks an unmap gives the accesses pinning one
@@ -28,7 +41,7 @@ static struct iommufd_area *iommufd_area_at(struct iommufd_ioas *ioas,
 {
 	struct interval_tree_node *node;
 
-	node = interval_tree_iter_first(&ioas->area_itree, iova, iova);
+	node = iommufd_itree_iter_first(&ioas->area_itree, iova, iova);
 	return node ? container_of(node, struct iommufd_area, node) : NULL;
 }
 
@@ -111,8 +124,8 @@ static bool iommufd_iova_in_window(struct iommufd_ioas *ioas,
 	struct interval_tree_node *node;
 	unsigned long cur = lo;
 
-	for (node = interval_tree_iter_first(&ioas->area_itree, lo, hi); node;
-	     node = interval_tree_iter_next(node, lo, hi)) {
+	for (node = iommufd_itree_iter_first(&ioas->area_itree, lo, hi); node;
+	     node = iommufd_itree_iter_next(node, lo, hi)) {
 		if (node->start > cur &&
 		    iommufd_iova_fit(cur, node->start - 1, length, align,
 				     page_offset, iova))
@@ -158,9 +171,9 @@ static int iommufd_alloc_iova(struct iommufd_ioas *ioas, unsigned long *iova,
 					      align, page_offset, iova) ?
 			       0 : -ENOSPC;
 
-	for (node = interval_tree_iter_first(&ioas->allowed_itree, lo_limit,
+	for (node = iommufd_itree_iter_first(&ioas->allowed_itree, lo_limit,
 					     hi_limit);
-	     node; node = interval_tree_iter_next(node, lo_limit, hi_limit)) {
+	     node; node = iommufd_itree_iter_next(node, lo_limit, hi_limit)) {
 		if (iommufd_iova_in_window(ioas, max(node->start, lo_limit),
 					   min(node->last, hi_limit), length,
 					   align, page_offset, iova))
@@ -180,7 +193,7 @@ static int iommufd_check_iova(struct iommufd_ioas *ioas, unsigned long iova,
 		return -EINVAL;
 	if (check_add_overflow(iova, length - 1, &last))
 		return -EOVERFLOW;
-	if (interval_tree_iter_first(&ioas->area_itree, iova, last))
+	if (iommufd_itree_iter_first(&ioas->area_itree, iova, last))
 		return -EEXIST;
 	return 0;
 }
@@ -271,7 +284,7 @@ int iommufd_iopt_map(struct iommufd_ioas *ioas, struct list_head *segs,
 	list_for_each_entry(seg, segs, next) {
 		kref_get(&seg->pages->kref);
 		areas[i]->pages = seg->pages;
-		interval_tree_insert(&areas[i]->node, &ioas->area_itree);
+		iommufd_itree_insert(&areas[i]->node, &ioas->area_itree);
 		areas[i++] = NULL;
 	}
 out_unlock:
@@ -322,7 +335,8 @@ int iommufd_iopt_get_segs(struct iommufd_ioas *ioas, unsigned long iova,
 		return -EOVERFLOW;
 
 	down_read(&ioas->iova_rwsem);
-	iommufd_for_each_area(&iter, area, ioas, iova, last) {
+	for (area = iommufd_area_iter_first(&iter, ioas, iova, last);
+	     area; area = iommufd_area_iter_next(&iter, area)) {
 		unsigned long seg_last = iommufd_area_last(area, last);
 		struct iommufd_pages_seg *seg;
 
@@ -386,15 +400,15 @@ int iommufd_iopt_unmap(struct iommufd_ioas *ioas, unsigned long start,
 
 again:
 	down_write(&ioas->iova_rwsem);
-	for (node = interval_tree_iter_first(&ioas->area_itree, start, last);
-	     node; node = interval_tree_iter_next(node, start, last)) {
+	for (node = iommufd_itree_iter_first(&ioas->area_itree, start, last);
+	     node; node = iommufd_itree_iter_next(node, start, last)) {
 		if (node->start < start || node->last > last) {
 			rc = -ENOENT;
 			goto out_unlock;
 		}
 	}
 
-	while ((node = interval_tree_iter_first(&ioas->area_itree, start,
+	while ((node = iommufd_itree_iter_first(&ioas->area_itree, start,
 						last))) {
 		unsigned long area_start = node->start;
 		unsigned long area_last = node->last;
@@ -427,7 +441,7 @@ again:
 			goto again;
 		}
 
-		interval_tree_remove(node, &ioas->area_itree);
+		iommufd_itree_remove(node, &ioas->area_itree);
 		iommufd_area_free(area);
 		done += area_last - area_start + 1;
 		if (area_last >= last)
@@ -446,8 +460,8 @@ void iommufd_iopt_free_allowed(struct rb_root_cached *allowed)
 {
 	struct interval_tree_node *node;
 
-	while ((node = interval_tree_iter_first(allowed, 0, ULONG_MAX))) {
-		interval_tree_remove(node, allowed);
+	while ((node = iommufd_itree_iter_first(allowed, 0, ULONG_MAX))) {
+		iommufd_itree_remove(node, allowed);
 		kfree(container_of(node, struct iommufd_allowed, node));
 	}
 }
@@ -478,9 +492,9 @@ static int iommufd_iopt_update_alignment(struct iommufd_ioas *ioas)
 		align = max(align, access->iova_alignment);
 
 	if (align > ioas->iova_alignment) {
-		for (node = interval_tree_iter_first(&ioas->area_itree, 0,
+		for (node = iommufd_itree_iter_first(&ioas->area_itree, 0,
 						     ULONG_MAX);
-		     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		     node; node = iommufd_itree_iter_next(node, 0, ULONG_MAX)) {
 			struct iommufd_area *area =
 				container_of(node, struct iommufd_area, node);
 

@@ -130,7 +130,7 @@ static int iommufd_ioas_load_iovas(struct rb_root_cached *itree,
 			return -EFAULT;
 		if (range.start >= range.last)
 			return -EINVAL;
-		if (interval_tree_iter_first(itree, range.start, range.last))
+		if (iommufd_itree_iter_first(itree, range.start, range.last))
 			return -EINVAL;
 
 		allowed = kzalloc(sizeof(*allowed), GFP_KERNEL_ACCOUNT);
@@ -138,7 +138,7 @@ static int iommufd_ioas_load_iovas(struct rb_root_cached *itree,
 			return -ENOMEM;
 		allowed->node.start = range.start;
 		allowed->node.last = range.last;
-		interval_tree_insert(&allowed->node, itree);
+		iommufd_itree_insert(&allowed->node, itree);
 		cond_resched();
 	}
 	return 0;

@@ -146,7 +146,7 @@ struct iommufd_allowed {
  */
 struct iommufd_pages {
 	struct kref kref;
-	struct mutex mutex;
+	struct mutex mutex; /* see the kernel-doc above */
 	struct mm_struct *source_mm;
 	struct task_struct *source_task;
 	struct user_struct *source_user;
@@ -199,14 +199,10 @@ struct iommufd_area *iommufd_area_iter_first(struct iommufd_area_iter *iter,
 struct iommufd_area *iommufd_area_iter_next(struct iommufd_area_iter *iter,
 					    struct iommufd_area *area);
 
-#define iommufd_for_each_area(iter, area, ioas, iova, last)                  \
-	for (area = iommufd_area_iter_first(iter, ioas, iova, last); area;   \
-	     area = iommufd_area_iter_next(iter, area))
-
 static inline unsigned long iommufd_area_last(struct iommufd_area *area,
 					      unsigned long last)
 {
-	return min(last, (unsigned long)area->node.last);
+	return min_t(unsigned long, last, area->node.last);
 }
 
 /* Byte offset from pages->uptr of @iova, which lies inside @area. */
@@ -255,13 +251,25 @@ struct iommufd_access {
 	struct iommufd_ctx *ictx;
 	const struct iommufd_access_ops *ops;
 	void *data;
-	struct mutex ioas_lock;
+	struct mutex ioas_lock; /* see the kernel-doc above */
 	struct iommufd_ioas *ioas;
 	struct iommufd_ioas *ioas_unpin;
 	u32 ioas_access_id;
 	unsigned long iova_alignment;
 	struct xarray pins;
 };
+
+/* io_pagetable.c: the interval tree of struct interval_tree_node */
+void iommufd_itree_insert(struct interval_tree_node *node,
+			  struct rb_root_cached *root);
+void iommufd_itree_remove(struct interval_tree_node *node,
+			  struct rb_root_cached *root);
+struct interval_tree_node *
+iommufd_itree_iter_first(struct rb_root_cached *root, unsigned long start,
+			 unsigned long last);
+struct interval_tree_node *
+iommufd_itree_iter_next(struct interval_tree_node *node, unsigned long start,
+			unsigned long last);
 
 /* main.c: the object table */
 int iommufd_object_reserve(struct iommufd_ctx *ictx,
