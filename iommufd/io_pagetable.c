@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "iommufd: " fmt
 
+#include <linux/delay.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
@@ -432,7 +433,15 @@ again:
 				goto out;
 			}
 			iommufd_ioas_notify_unmap(ioas, area_start, len);
-			cond_resched();
+			/*
+			 * A driver may be between taking a pin and recording
+			 * it where its unmap callback looks; give it a moment
+			 * before asking again. Bounded: about 20 ms in all.
+			 */
+			if (tries > 1)
+				usleep_range(100, 200);
+			else
+				cond_resched();
 			/*
 			 * What was unmapped before may have been mapped again
 			 * meanwhile; it is not ours to take.
