@@ -1138,7 +1138,15 @@ static void test_cdev_attached(int dev, int ifd, __u32 ioas)
 			     fix_cmd(dev, MFIX_OP_PIN_WRITE, IOVA_C, 1), EPERM);
 		t_expect_ret("cdev.pin.read_on_readonly_ok",
 			     fix_cmd(dev, MFIX_OP_PIN_READ, IOVA_C, 1), 0);
+		t_expect_ret("cdev.dma_write.readonly_eperm",
+			     fix_cmd(dev, MFIX_OP_DMA_WRITE, IOVA_C + 8, 16),
+			     EPERM);
 	}
+	t_expect_ret("cdev.dma_read.unmapped_enoent",
+		     fix_cmd(dev, MFIX_OP_DMA_READ, IOVA_EMPTY + 8, 16), ENOENT);
+	t_expect_ret("cdev.dma_read.past_area_end_enoent",
+		     fix_cmd(dev, MFIX_OP_DMA_READ, IOVA_A + BUF_SIZE - 8, 16),
+		     ENOENT);
 	fix_status(dev, &s0);
 
 	/* Unmapping pinned memory calls dma_unmap, which drops the pins. */
