@@ -301,7 +301,7 @@ int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
 	int rc;
 
 	mutex_lock(&access->ioas_lock);
-	if (access->ioas || access->ioas_unpin)
+	if (access->ioas)
 		rc = -EINVAL;
 	else
 		rc = iommufd_access_change_ioas_id(access, ioas_id);
