@@ -114,6 +114,8 @@ static int vfio_device_cdev_first_open(struct vfio_device_file *df,
 err_unbind:
 	device->kvm = NULL;
 	mutex_unlock(&df->kvm_lock);
+	/* As in the last close: the unbind's unmap must not reach the driver. */
+	WRITE_ONCE(device->open_count, 0);
 	if (device->ops->unbind_iommufd)
 		device->ops->unbind_iommufd(device);
 err_put_module:
@@ -131,10 +133,11 @@ static void vfio_device_cdev_last_close(struct vfio_device_file *df)
 
 	if (device->ops->close_device)
 		device->ops->close_device(device);
+	/* Closed before the unbind: its final unmap must not reach the driver. */
+	WRITE_ONCE(device->open_count, 0);
 	if (device->ops->unbind_iommufd)
 		device->ops->unbind_iommufd(device);
 	device->kvm = NULL;
-	WRITE_ONCE(device->open_count, 0);
 	module_put(vfio_device_driver_owner(device));
 }
 

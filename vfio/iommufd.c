@@ -9,13 +9,19 @@
 #include <linux/module.h>
 #include "vfio_core.h"
 
-/* The access's unmap: iommufd calls it with none of its locks held. */
+/*
+ * The access's unmap: iommufd calls it with none of its locks held. The
+ * driver hears of unmaps only while the device is open, as on the group
+ * path; the one iommufd sends when unbind destroys the access comes after
+ * close_device, which dropped every pin, and iommufd releases whatever a
+ * driver kept.
+ */
 static void vfio_iommufd_emulated_unmap(void *data, unsigned long iova,
 					unsigned long length)
 {
 	struct vfio_device *vdev = data;
 
-	if (vdev->ops->dma_unmap)
+	if (vdev->ops->dma_unmap && vfio_device_is_open(vdev))
 		vdev->ops->dma_unmap(vdev, iova, length);
 }
 
@@ -23,18 +29,6 @@ static const struct iommufd_access_ops vfio_iommufd_emulated_access_ops = {
 	.needs_pin_pages = 1,
 	.unmap = vfio_iommufd_emulated_unmap,
 };
-
-/*
- * Pins belong to the IOAS they were taken from, and iommufd does not
- * call unmap when an access leaves its IOAS. So the driver drops every
- * pin before that, as if the whole IOVA space had been unmapped; a driver
- * that kept one would later unpin it from the wrong IOAS.
- */
-static void vfio_iommufd_emulated_drop_pins(struct vfio_device *vdev)
-{
-	if (vdev->iommufd_attached && vdev->ops->dma_unmap)
-		vdev->ops->dma_unmap(vdev, 0, U64_MAX);
-}
 
 /**
  * vfio_iommufd_emulated_bind - &vfio_device_ops.bind_iommufd of mdev drivers
@@ -96,9 +90,11 @@ EXPORT_SYMBOL_GPL(vfio_iommufd_emulated_unbind);
  * @pt_id: in: the id of an IOAS of the bound iommufd; left unchanged, the
  *	IOAS being what is attached
  *
- * The first call attaches the access, later ones replace its IOAS; the
- * driver drops its pins (through dma_unmap) before a replace. Mirrors
- * upstream's helper of the same name.
+ * The first call attaches the access, later ones replace its IOAS. A
+ * successful replace by another IOAS first has iommufd call the access's
+ * unmap for the whole IOVA space, so the driver drops its pins in the old
+ * one through dma_unmap; a failed one changes nothing. Mirrors upstream's
+ * helper of the same name.
  *
  * Context: process context, may sleep; the device set lock held.
  * Return: 0; -EINVAL if @vdev is not bound; otherwise the errno of
@@ -114,12 +110,10 @@ int vfio_iommufd_emulated_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
 	if (!vdev->iommufd_access)
 		return -EINVAL;
 
-	if (vdev->iommufd_attached) {
-		vfio_iommufd_emulated_drop_pins(vdev);
+	if (vdev->iommufd_attached)
 		ret = iommufd_access_replace(vdev->iommufd_access, *pt_id);
-	} else {
+	else
 		ret = iommufd_access_attach(vdev->iommufd_access, *pt_id);
-	}
 	if (ret)
 		return ret;
 	vdev->iommufd_attached = true;
@@ -132,8 +126,9 @@ EXPORT_SYMBOL_GPL(vfio_iommufd_emulated_attach_ioas);
  *	drivers
  * @vdev: a bound device
  *
- * The driver drops its pins (through dma_unmap), then the access leaves its
- * IOAS; later pins fail until the next attach. A no-op when not attached.
+ * iommufd calls the access's unmap for the whole IOVA space, so the driver
+ * drops its pins through dma_unmap, then the access leaves its IOAS; later
+ * pins fail with -ENOENT until the next attach. A no-op when not attached.
  * Mirrors upstream's helper of the same name, without its WARN on an
  * unbound device: that is no bug of the user's.
  *
@@ -145,7 +140,6 @@ void vfio_iommufd_emulated_detach_ioas(struct vfio_device *vdev)
 
 	if (!vdev->iommufd_access || !vdev->iommufd_attached)
 		return;
-	vfio_iommufd_emulated_drop_pins(vdev);
 	iommufd_access_detach(vdev->iommufd_access);
 	vdev->iommufd_attached = false;
 }

@@ -128,9 +128,10 @@ struct vfio_device {
  *	driver must unpin every page it pinned in that range before
  *	returning. Mandatory for drivers that call vfio_pin_pages(). Called
  *	from the start of the first open_device to the end of the last
- *	close_device, so also while either runs. On the iommufd path it is
- *	also called for the whole IOVA space (@iova 0, @length U64_MAX),
- *	with the device set lock held, before the device leaves an IOAS
+ *	close_device, so also while either runs, on both paths. On the iommufd
+ *	path it is also called for the whole IOVA space (@iova 0, @length
+ *	ULONG_MAX), with the device set lock held, before the device leaves
+ *	an IOAS (detach, or attach of another IOAS)
  * @device_feature: VFIO_DEVICE_FEATURE handler for everything but PROBE
  *	dispatch, see vfio_check_feature()
  */
