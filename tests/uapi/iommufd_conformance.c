@@ -410,6 +410,11 @@ static long foll_pins_held(void)
 	return acq - rel;
 }
 
+static long pages_kb(long n)
+{
+	return n * (page_size / 1024);
+}
+
 /* ------------------------------------------------------------------ */
 /* 1. The ioctl framework.                                             */
 
@@ -447,6 +452,9 @@ static void test_framework(int fd)
 		"ret %d (%s), id %u, tail %s", ret,
 		ret ? strerrorname_np(errno) : "-", u.a.out_ioas_id,
 		tail_zero ? "zero" : "written");
+	/* The first object of a file: ids are allocated from 1. */
+	t_check(!ret && u.a.out_ioas_id == 1, "iommufd.ioas_alloc.first_id_1",
+		"ret %d, id %u", ret, u.a.out_ioas_id);
 	if (!ret)
 		destroy_id(fd, u.a.out_ioas_id);
 
@@ -1073,6 +1081,7 @@ static void test_cdev_attached(int dev, int ifd, __u32 ioas)
 	struct vt_region bar0;
 	unsigned char pat[64], got[64];
 	__u64 iova = IOVA_A, unmapped;
+	void *hole;
 	size_t i;
 	int ret;
 
@@ -1147,6 +1156,17 @@ static void test_cdev_attached(int dev, int ifd, __u32 ioas)
 	t_expect_ret("cdev.dma_read.past_area_end_enoent",
 		     fix_cmd(dev, MFIX_OP_DMA_READ, IOVA_A + BUF_SIZE - 8, 16),
 		     ENOENT);
+	/* IOAS_MAP pins nothing, so memory that is not there maps... */
+	hole = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hole != MAP_FAILED && !munmap(hole, 64 * KIB) &&
+	    t_expect_ok("iommufd.ioas_map.unbacked_va_ok",
+			map_fixed(ifd, ioas, hole, 64 * KIB, IOVA_B))) {
+		/* ... and the pin is what fails. */
+		t_expect_ret("cdev.pin.unbacked_va_efault",
+			     fix_cmd(dev, MFIX_OP_PIN_READ, IOVA_B, 1), EFAULT);
+		ioas_unmap(ifd, ioas, IOVA_B, 64 * KIB, NULL);
+	}
 	fix_status(dev, &s0);
 
 	/* Unmapping pinned memory calls dma_unmap, which drops the pins. */
@@ -1378,6 +1398,126 @@ out:
 	close(ifd);
 }
 
+/*
+ * Two devices on one IOAS, the way QEMU puts them: an unmap reaches both,
+ * a device keeps the IOAS until it closes, and the iommufd outlives the
+ * user's descriptor while a device holds it.
+ */
+static int cdev_bind_attach(const char *uuid, int ifd, __u32 ioas,
+			    __u32 *devid)
+{
+	char node[PATH_MAX];
+	dev_t devt;
+	int dev, ret;
+
+	ret = cdev_find(uuid, node, sizeof(node), &devt);
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	dev = open(node, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -1;
+	if (bind_fd(dev, 16, 0, ifd, devid) || attach(dev, ioas)) {
+		ret = errno;
+		close(dev);
+		errno = ret;
+		return -1;
+	}
+	return dev;
+}
+
+static void test_cdev_shared(const char *uuid1, const char *uuid2)
+{
+	struct fix_status a0, b0, a, b;
+	__u32 ioas, id1, id2;
+	int ifd, d1, d2, ret;
+	long pin0, pin;
+	__u64 unmapped;
+
+	watchdog_arm("cdev.shared", 60);
+	pin0 = proc_status_kb("VmPin");
+	ifd = open(IOMMU_DEV, O_RDWR | O_CLOEXEC);
+	if (ifd < 0 || ioas_alloc(ifd, &ioas)) {
+		t_fail("cdev.shared.setup", "%s", strerrorname_np(errno));
+		if (ifd >= 0)
+			close(ifd);
+		return;
+	}
+	d1 = cdev_bind_attach(uuid1, ifd, ioas, &id1);
+	d2 = d1 < 0 ? -1 : cdev_bind_attach(uuid2, ifd, ioas, &id2);
+	if (!t_check(d1 >= 0 && d2 >= 0, "cdev.shared.two_devices_attached",
+		     "%s", strerrorname_np(errno)))
+		goto out;
+	t_check(id1 != id2 && id1 != ioas && id2 != ioas,
+		"cdev.shared.devids_distinct", "ids %u, %u, IOAS %u", id1, id2,
+		ioas);
+	if (!t_expect_ok("cdev.shared.map",
+			 map_fixed(ifd, ioas, buf, BUF_SIZE, IOVA_A)))
+		goto out;
+	ret = fix_cmd(d1, MFIX_OP_PIN_WRITE, IOVA_A, 4);
+	ret = ret ? ret : fix_cmd(d2, MFIX_OP_PIN_READ, IOVA_A, 4);
+	pin = proc_status_kb("VmPin");
+	t_check(!ret && pin == pin0 + pages_kb(4),
+		"cdev.shared.same_pages_counted_once",
+		"pins %s, VmPin %ld kB (baseline %ld kB, 4 pages)",
+		strerrorname_np(-ret), pin, pin0);
+	fix_status(d1, &a0);
+	fix_status(d2, &b0);
+	ret = ioas_unmap(ifd, ioas, IOVA_A, BUF_SIZE, &unmapped);
+	fix_status(d1, &a);
+	fix_status(d2, &b);
+	t_check(!ret && unmapped == BUF_SIZE &&
+		a.dma_unmap_count > a0.dma_unmap_count &&
+		b.dma_unmap_count > b0.dma_unmap_count && !a.pinned &&
+		!b.pinned, "cdev.shared.unmap_reaches_both",
+		"unmap %s (%#llx), dma_unmap calls %u -> %u and %u -> %u, pinned %u and %u",
+		ret ? strerrorname_np(errno) : "ok",
+		(unsigned long long)unmapped, a0.dma_unmap_count,
+		a.dma_unmap_count, b0.dma_unmap_count, b.dma_unmap_count,
+		a.pinned, b.pinned);
+	t_check(proc_status_kb("VmPin") == pin0, "cdev.shared.vmpin_back",
+		"VmPin %ld kB, baseline %ld kB", proc_status_kb("VmPin"), pin0);
+
+	close(d2);
+	d2 = -1;
+	t_expect_errno("cdev.shared.one_closed_ioas_still_busy",
+		       destroy_id(ifd, ioas), EBUSY);
+	close(d1);
+	d1 = -1;
+	t_expect_ok("cdev.close_releases_ioas", destroy_id(ifd, ioas));
+
+	/* The device holds the iommufd: closing the user's fd changes nothing. */
+	if (ioas_alloc(ifd, &ioas)) {
+		t_fail("cdev.iommufd_closed.setup", "IOAS_ALLOC: %s",
+		       strerrorname_np(errno));
+		goto out;
+	}
+	d1 = cdev_bind_attach(uuid1, ifd, ioas, NULL);
+	if (d1 < 0 || map_fixed(ifd, ioas, buf, BUF_SIZE, IOVA_A)) {
+		t_fail("cdev.iommufd_closed.setup", "bind/attach/map: %s",
+		       strerrorname_np(errno));
+		goto out;
+	}
+	close(ifd);
+	ifd = -1;
+	ret = fix_cmd(d1, MFIX_OP_PIN_WRITE, IOVA_A, 4);
+	ret = ret ? ret : fix_cmd(d1, MFIX_OP_DMA_WRITE, IOVA_A + 64, 16);
+	t_expect_ret("cdev.iommufd_closed.device_still_works", ret, 0);
+	close(d1);
+	d1 = -1;
+	t_check(proc_status_kb("VmPin") == pin0,
+		"cdev.iommufd_closed.released_on_device_close",
+		"VmPin %ld kB, baseline %ld kB", proc_status_kb("VmPin"), pin0);
+out:
+	if (d1 >= 0)
+		close(d1);
+	if (d2 >= 0)
+		close(d2);
+	if (ifd >= 0)
+		close(ifd);
+}
+
 /* ------------------------------------------------------------------ */
 /* 4. Accounting.                                                      */
 
@@ -1431,11 +1571,6 @@ static void acct_close(struct acct_dev *a)
 		close(a->ifd);
 	a->dev = -1;
 	a->ifd = -1;
-}
-
-static long pages_kb(long n)
-{
-	return n * (page_size / 1024);
 }
 
 /* Run as root: VmPin follows the pins, however they go away. */
@@ -1786,6 +1921,17 @@ int main(void)
 	ret = mdev_create(MFIX_BASIC, uuid_p);
 	if (t_check(!ret, "setup.create_acct", "create %s: %s", uuid_p,
 		    strerrorname_np(-ret))) {
+		uuid_random(uuid_c);
+		ret = mdev_create(MFIX_BASIC, uuid_c);
+		if (t_check(!ret, "setup.create_second", "create %s: %s",
+			    uuid_c, strerrorname_np(-ret))) {
+			test_cdev_shared(uuid_p, uuid_c);
+			watchdog_arm("cleanup", 30);
+			ret = mdev_remove(uuid_c);
+			t_check(!ret && !mdev_exists(uuid_c),
+				"cleanup.remove_second", "remove %s: %s",
+				uuid_c, strerrorname_np(-ret));
+		}
 		test_acct(uuid_p);
 		watchdog_arm("cleanup", 30);
 		ret = mdev_remove(uuid_p);
