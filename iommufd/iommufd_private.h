@@ -71,12 +71,15 @@ enum iommufd_account_mode {
  * @destroy_wait: woken when an object's last reference goes away
  * @account_mode: &enum iommufd_account_mode given to new mappings; changed
  *	only while @objects is empty, under its xa_lock
+ * @vfio_ioas_id: the IOAS IOMMU_VFIO_IOAS set, 0 for none; under the
+ *	xa_lock of @objects, cleared when that IOAS is destroyed
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	wait_queue_head_t destroy_wait;
 	u8 account_mode;
+	u32 vfio_ioas_id;
 };
 
 /**

@@ -108,10 +108,57 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 		return -EBUSY;
 	}
 	__xa_erase(&ictx->objects, cmd->id);
+	if (ictx->vfio_ioas_id == cmd->id)
+		ictx->vfio_ioas_id = 0;
 	xa_unlock(&ictx->objects);
 
 	iommufd_object_destroy(obj);
 	return 0;
+}
+
+/*
+ * IOMMU_VFIO_IOAS: upstream keeps here the IOAS its emulation of the VFIO
+ * container maps into. This module leaves the container to the bundled
+ * vfio, so nothing uses the IOAS, but the command answers as upstream's
+ * does: GET is ENODEV until a SET, SET needs an existing IOAS (ENOENT),
+ * CLEAR forgets it, and an unknown op or a non-zero __reserved is
+ * EOPNOTSUPP.
+ */
+static int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_ioas *ioas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		xa_lock(&ictx->objects);
+		cmd->ioas_id = ictx->vfio_ioas_id;
+		xa_unlock(&ictx->objects);
+		if (!cmd->ioas_id)
+			return -ENODEV;
+		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_VFIO_IOAS_SET:
+		/* The reference keeps a DESTROY from clearing it under us. */
+		ioas = iommufd_get_ioas(ictx, cmd->ioas_id);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas_id = cmd->ioas_id;
+		xa_unlock(&ictx->objects);
+		iommufd_put_object(ictx, &ioas->obj);
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas_id = 0;
+		xa_unlock(&ictx->objects);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
 static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
@@ -187,6 +234,7 @@ union iommufd_ucmd_buffer {
 	struct iommu_ioas_map map;
 	struct iommu_ioas_unmap unmap;
 	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
 };
 
 /**
@@ -210,11 +258,6 @@ struct iommufd_ioctl_op {
 		.execute = _fn,                                               \
 	}
 
-/*
- * IOMMU_VFIO_IOAS (0x88) has no entry: it serves upstream's emulation of
- * the VFIO container on top of iommufd, which this module does not offer
- * (the bundled vfio provides the real container), so it is ENOTTY.
- */
 static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOMMUFD_IOCTL_OP(IOMMUFD_CMD_DESTROY, iommufd_destroy,
 			 struct iommu_destroy, id),
@@ -234,6 +277,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 			 struct iommu_ioas_unmap, length),
 	IOMMUFD_IOCTL_OP(IOMMUFD_CMD_OPTION, iommufd_option,
 			 struct iommu_option, val64),
+	IOMMUFD_IOCTL_OP(IOMMUFD_CMD_VFIO_IOAS, iommufd_vfio_ioas,
+			 struct iommu_vfio_ioas, __reserved),
 	IOMMUFD_IOCTL_OP(IOMMUFD_CMD_HWPT_ALLOC, iommufd_hwpt_alloc,
 			 struct iommu_hwpt_alloc, __reserved),
 	IOMMUFD_IOCTL_OP(IOMMUFD_CMD_GET_HW_INFO, iommufd_get_hw_info,
