@@ -51,9 +51,9 @@
 #define NOBODY		65534
 
 /* Fixed IOVAs the tests use; an IOAS of /dev/iommu has no reserved range. */
-#define IOVA_A		(1ULL << 30)
-#define IOVA_B		(2ULL << 30)
-#define IOVA_C		(3ULL << 30)
+#define IOVA_A		0x40000000ULL
+#define IOVA_B		0x80000000ULL
+#define IOVA_C		0xc0000000ULL
 #define IOVA_EMPTY	(5ULL << 30)
 #define ALLOW_START	(8ULL << 30)
 #define ALLOW_LEN	(256 * KIB)

@@ -22,6 +22,7 @@ struct vfio_device_bind_iommufd {
 	__s32 iommufd;
 	__u32 out_devid;
 };
+
 #define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
 
 /* Attach the bound device to the IOAS (or HWPT) @pt_id; @flags must be 0. */
@@ -30,6 +31,7 @@ struct vfio_device_attach_iommufd_pt {
 	__u32 flags;
 	__u32 pt_id;
 };
+
 #define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
 
 /* Detach the bound device from its IOAS; @flags must be 0. */
@@ -37,6 +39,7 @@ struct vfio_device_detach_iommufd_pt {
 	__u32 argsz;
 	__u32 flags;
 };
+
 #define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
 #endif
 
