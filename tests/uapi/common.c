@@ -351,6 +351,11 @@ bool vt_cdev_path(void)
 	return p && !strcmp(p, "cdev");
 }
 
+const char *vt_pin_counter(void)
+{
+	return vt_cdev_path() ? "VmPin" : "VmLck";
+}
+
 /* The vfioX name under the mdev's vfio-dev directory; 0 or -errno. */
 static int vfio_cdev_name(const char *uuid, char *name, size_t len)
 {

@@ -87,6 +87,12 @@ struct vfio_handle {
  * to an iommufd, so every client runs on either path unchanged.
  */
 bool vt_cdev_path(void);
+/*
+ * The /proc/self/status field that counts the pages a device pinned:
+ * type1 charges them to locked_vm ("VmLck"), iommufd, as upstream, to the
+ * user's locked_vm and the process's pinned_vm ("VmPin").
+ */
+const char *vt_pin_counter(void);
 int vfio_open_device(const char *uuid, struct vfio_handle *h);
 int vfio_open_cdev(const char *uuid, struct vfio_handle *h);
 void vfio_close(struct vfio_handle *h);

@@ -259,7 +259,7 @@ static int run_jobs(const char *uuid)
 	__u32 st;
 	int ret;
 
-	lck0 = proc_status_kb("VmLck");
+	lck0 = proc_status_kb(vt_pin_counter());
 	ret = mc_open(&m, uuid, true);
 	if (!t_expect_ok("jobs.open_and_map", ret))
 		return 1;
@@ -280,9 +280,10 @@ static int run_jobs(const char *uuid)
 	t_check(rd(&m, MCRYPTO_REG_PINNED) == ring_pages(&m),
 		"jobs.ring_pinned_while_enabled", "PINNED %u, ring spans %u pages",
 		rd(&m, MCRYPTO_REG_PINNED), ring_pages(&m));
-	t_check(proc_status_kb("VmLck") == lck0 + ring_pages(&m) * page_size / 1024,
-		"jobs.ring_charged_to_locked_vm", "VmLck %ld kB, baseline %ld kB",
-		proc_status_kb("VmLck"), lck0);
+	t_check(proc_status_kb(vt_pin_counter()) == lck0 + ring_pages(&m) * page_size / 1024,
+		"jobs.ring_charged_to_locked_vm", "%s %ld kB, baseline %ld kB",
+		vt_pin_counter(),
+		proc_status_kb(vt_pin_counter()), lck0);
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		if (sizes[i] > m.max_len)
@@ -365,9 +366,9 @@ static int run_jobs(const char *uuid)
 	wr(&m, MCRYPTO_REG_CTRL, 0);
 	t_check(rd(&m, MCRYPTO_REG_PINNED) == 0, "jobs.disable_unpins_ring",
 		"PINNED %u", rd(&m, MCRYPTO_REG_PINNED));
-	lck = proc_status_kb("VmLck");
+	lck = proc_status_kb(vt_pin_counter());
 	t_check(lck == lck0, "jobs.locked_vm_back_to_baseline",
-		"VmLck %ld kB, baseline %ld kB", lck, lck0);
+		"%s %ld kB, baseline %ld kB", vt_pin_counter(), lck, lck0);
 out:
 	mc_close(&m);
 	return t_exit_status();
@@ -477,7 +478,7 @@ static int rlimit_child(const char *uuid)
 	m.ring = vt_anon_buffer(RING_MAP, 0);
 	m.dig = vt_anon_buffer(DIG_MAP, 0);
 	m.src = vt_anon_buffer(SRC_MAP, 0x33);
-	lck0 = proc_status_kb("VmLck");
+	lck0 = proc_status_kb(vt_pin_counter());
 	rl.rlim_cur = (lck0 + 16 * pg_kb) * 1024;
 	rl.rlim_max = rl.rlim_cur;
 	if (!m.ring || !m.dig || !m.src || setrlimit(RLIMIT_MEMLOCK, &rl) ||
@@ -507,11 +508,12 @@ static int rlimit_child(const char *uuid)
 	st = status_of(&m, i);
 	t_check(st == (MCRYPTO_DESC_ERR | ENOMEM), "rlimit.job_past_limit_enomem",
 		"status %s", status_name(st));
-	lck = proc_status_kb("VmLck");
+	lck = proc_status_kb(vt_pin_counter());
 	t_check(rd(&m, MCRYPTO_REG_PINNED) == ring_pages(&m) &&
 		lck == lck0 + ring_pages(&m) * pg_kb, "rlimit.failed_job_leaks_nothing",
-		"PINNED %u (ring %u), VmLck %ld kB (baseline %ld kB)",
-		rd(&m, MCRYPTO_REG_PINNED), ring_pages(&m), lck, lck0);
+		"PINNED %u (ring %u), %s %ld kB (baseline %ld kB)",
+		rd(&m, MCRYPTO_REG_PINNED), ring_pages(&m), vt_pin_counter(),
+		lck, lck0);
 	i = mc_queue(&m, SRC_IOVA, 12 * page_size, DIG_IOVA, MCRYPTO_OP_SHA256);
 	mc_kick(&m);
 	mc_wait_idle(&m, 10000);
@@ -519,11 +521,11 @@ static int rlimit_child(const char *uuid)
 	t_check(st == MCRYPTO_DESC_OK, "rlimit.job_up_to_limit_after_failure",
 		"status %s", status_name(st));
 	ret = vt_dma_unmap(m.h.container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL);
-	lck = proc_status_kb("VmLck");
+	lck = proc_status_kb(vt_pin_counter());
 	t_check(!ret && lck == lck0 && rd(&m, MCRYPTO_REG_PINNED) == 0,
 		"rlimit.unmap_all_restores_locked_vm",
-		"ret %d, VmLck %ld kB (baseline %ld kB), PINNED %u", ret, lck, lck0,
-		rd(&m, MCRYPTO_REG_PINNED));
+		"ret %d, %s %ld kB (baseline %ld kB), PINNED %u", ret,
+		vt_pin_counter(), lck, lck0, rd(&m, MCRYPTO_REG_PINNED));
 	vfio_close(&m.h);
 	return t_failures() ? 1 : 0;
 }
@@ -553,7 +555,7 @@ static int run_hold(const char *uuid)
 	if (mc_open(&m, uuid, true) || mc_enable(&m, 16))
 		return 1;
 	len = m.max_len;
-	printf("READY %d %ld\n", getpid(), proc_status_kb("VmLck"));
+	printf("READY %d %ld\n", getpid(), proc_status_kb(vt_pin_counter()));
 	fflush(stdout);
 	for (;;) {
 		while ((m.tail + 1) % m.size != rd(&m, MCRYPTO_REG_HEAD))
