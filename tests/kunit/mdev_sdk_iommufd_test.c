@@ -29,7 +29,9 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/user.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/iommufd.h>
 #include <uapi/mdev_sdk/vfio_cdev.h>
 
@@ -87,6 +89,7 @@ enum it_unmap_mode {
  * @bind_in: a held bind_iommufd has started
  * @go: lets the group opener of a free race go
  * @group_after_bind: the group opener waits for @bind_in, not @go
+ * @opening: the group opener is about to open
  * @group_tried: the group opener is done; completed for all waiters
  * @group_file: what the group opener opened, or NULL
  * @group_ret: 0 or the errno of the group opener's open
@@ -116,6 +119,7 @@ struct it_fixture {
 	struct completion bind_in;
 	struct completion go;
 	bool group_after_bind;
+	struct completion opening;
 	struct completion group_tried;
 	struct file *group_file;
 	int group_ret;
@@ -271,6 +275,9 @@ static int it_loop_thread(void *data)
  * @base_usage: references on the process's task before it mapped memory
  * @body: what the case does once the access is attached; its return value
  *	is the process's
+ * @exit_holding: the body leaves the access, its pins and the fd for the
+ *	process's exit and the test to deal with
+ * @mm: with @exit_holding, the process's address space, grabbed
  */
 struct it_user {
 	struct mdev_sdk_kunit_user *user;
@@ -284,6 +291,8 @@ struct it_user {
 	long base_locked;
 	unsigned int base_usage;
 	int (*body)(struct it_user *iu);
+	bool exit_holding;
+	struct mm_struct *mm;
 };
 
 static s64 it_pinned_vm(struct it_user *iu)
@@ -513,6 +522,8 @@ static int it_user_main(struct mdev_sdk_kunit_user *user, void *data)
 	ret = it_setup(iu);
 	if (!ret)
 		ret = iu->body(iu);
+	if (iu->exit_holding)
+		return ret;
 	it_teardown(iu);
 	/* Whatever the body did, nothing stays pinned or charged. */
 	it_expect_charged(iu, 0);
@@ -644,15 +655,19 @@ static void detach_against_pin(struct kunit *test)
  * struct it_release_param - how the driver behaves in release_with_pins
  * @desc: name of the parameter in the test log
  * @keep: the driver never unpins, so destroy releases its pins
+ * @exit_first: the process exits holding its fd and the access's pins;
+ *	the driver destroys the access only afterwards
  */
 struct it_release_param {
 	const char *desc;
 	bool keep;
+	bool exit_first;
 };
 
 static const struct it_release_param it_release_params[] = {
 	{ "driver unpins", false },
 	{ "driver never unpins", true },
+	{ "process exits first", false, true },
 };
 
 MDEV_SDK_KUNIT_ARRAY_PARAM(it_release, it_release_params);
@@ -669,6 +684,12 @@ static int it_release_body(struct it_user *iu)
 	if (param->keep)
 		fix->mode = IT_UNMAP_KEEP;
 	it_expect_pin(iu, 0, 4, pages);
+	if (param->exit_first) {
+		iu->mm = iu->user->mm;
+		mmgrab(iu->mm);
+		iu->exit_holding = true;
+		return 0;
+	}
 
 	/* The process closes /dev/iommu; we keep the file to look at it. */
 	file = fget(iu->fd);
@@ -710,7 +731,40 @@ static int it_release_body(struct it_user *iu)
  */
 static void release_with_pins(struct kunit *test)
 {
-	it_run(test, it_release_body);
+	const struct it_release_param *param = test->param_value;
+	struct it_fixture *fix = test->priv;
+	struct it_user iu = {
+		.fix = fix,
+		.test = test,
+		.body = it_release_body,
+	};
+	unsigned int level;
+
+	if (!param->exit_first) {
+		it_run(test, it_release_body);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, mdev_sdk_kunit_user_run(test, it_user_main, &iu,
+						      IT_MEMLOCK), 0);
+	KUNIT_ASSERT_NOT_NULL(test, iu.mm);
+	KUNIT_ASSERT_NOT_NULL(test, fix->access);
+	/* The process is gone; the access kept the file, and the pins. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&iu.mm->pinned_vm), 4LL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iu.uid->locked_vm),
+			iu.base_locked + 4);
+
+	iommufd_access_destroy(fix->access);
+	fix->access = NULL;
+	/* The last fput() of this kernel thread is left to a workqueue. */
+	for (level = 0; level < 2; level++) {
+		flush_delayed_fput();
+		__flush_workqueue(system_wq);
+	}
+	KUNIT_EXPECT_EQ(test, it_driver_pins(fix), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&iu.mm->pinned_vm), 0LL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&iu.uid->locked_vm),
+			iu.base_locked);
+	mmdrop(iu.mm);
 }
 
 static int it_vfio_bind(struct vfio_device *vdev, struct iommufd_ctx *ictx,
@@ -757,6 +811,7 @@ static int it_group_opener(void *data)
 	fix->group_ret = -ETIMEDOUT;
 	fix->group_file = NULL;
 	if (wait_for_completion_timeout(start, MDEV_SDK_KUNIT_WAIT)) {
+		complete(&fix->opening);
 		file = mdev_sdk_kunit_dev_open(fix->group_path, O_RDWR);
 		fix->group_ret = PTR_ERR_OR_ZERO(file);
 		if (!IS_ERR(file))
@@ -772,6 +827,7 @@ static void it_start_group_opener(struct kunit *test, struct it_fixture *fix,
 {
 	struct task_struct *task;
 
+	reinit_completion(&fix->opening);
 	reinit_completion(&fix->group_tried);
 	fix->group_after_bind = after_bind;
 	task = kthread_run(it_group_opener, fix, "mdev_sdk_it_group");
@@ -780,6 +836,7 @@ static void it_start_group_opener(struct kunit *test, struct it_fixture *fix,
 		fix->group_ret = PTR_ERR(task);
 		fix->group_file = NULL;
 		fix->hold_bind = false;
+		complete(&fix->opening);
 		complete_all(&fix->group_tried);
 	}
 }
@@ -876,7 +933,11 @@ static int it_bind_user(struct mdev_sdk_kunit_user *user, void *data)
 	it_close_group(fix);
 	it_expect_group_idle(test, fix);
 
-	/* Both at once: exactly one wins, the other is told EBUSY. */
+	/*
+	 * Both at once: exactly one wins, the other is told EBUSY. On odd
+	 * rounds the bind waits until the opener is under way, so that
+	 * each side gets to win some rounds.
+	 */
 	for (round = 0; round < IT_BIND_ROUNDS; round++) {
 		dfd = mdev_sdk_kunit_user_open(path);
 		KUNIT_EXPECT_GE(test, dfd, 0);
@@ -885,6 +946,8 @@ static int it_bind_user(struct mdev_sdk_kunit_user *user, void *data)
 		reinit_completion(&fix->go);
 		it_start_group_opener(test, fix, false);
 		complete(&fix->go);
+		if (round & 1)
+			wait_for_completion(&fix->opening);
 		ret = it_bind_fd(user, dfd, ifd);
 		wait_for_completion(&fix->group_tried);
 		KUNIT_EXPECT_EQ_MSG(test, !ret + !fix->group_ret, 1,
@@ -901,6 +964,7 @@ static int it_bind_user(struct mdev_sdk_kunit_user *user, void *data)
 	}
 	kunit_info(test, "cdev bind won %u of %u rounds\n", cdev_wins,
 		   IT_BIND_ROUNDS);
+
 out:
 	/* Nothing the binds took is left on the iommufd. */
 	KUNIT_EXPECT_EQ(test, file_count(ifile), base_refs);
@@ -944,6 +1008,7 @@ static int it_init(struct kunit *test)
 	init_completion(&fix->looping);
 	init_completion(&fix->bind_in);
 	init_completion(&fix->go);
+	init_completion(&fix->opening);
 	init_completion(&fix->group_tried);
 	return 0;
 }
