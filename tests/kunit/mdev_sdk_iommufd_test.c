@@ -80,7 +80,6 @@ enum it_unmap_mode {
  * @looping: the looping pinner has pinned once and keeps on
  * @loop_pins: pins the looping pinner took
  * @loop_ret: the error that stopped the looping pinner
- * @stop: tells the looping pinner to stop
  * @vd: the vfio_device of bind_against_group_open, whose callbacks find
  *	the fixture as priv
  * @group_path: its group's node, below /dev
@@ -112,7 +111,6 @@ struct it_fixture {
 	struct completion looping;
 	unsigned long loop_pins;
 	int loop_ret;
-	bool stop;
 	struct mdev_sdk_kunit_vfio_dev vd;
 	char group_path[32];
 	bool hold_bind;
@@ -233,7 +231,8 @@ static int it_pinner_thread(void *data)
 
 /*
  * Pins and unpins the pages round robin, as a device doing DMA, until a
- * pin is refused or it is told to stop.
+ * pin is refused: once the unmap or detach it races has begun, the next
+ * pin must be.
  */
 static int it_loop_thread(void *data)
 {
@@ -242,7 +241,7 @@ static int it_loop_thread(void *data)
 	unsigned long n;
 	int ret = 0;
 
-	for (n = 0; n < IT_LOOP_MAX && !READ_ONCE(fix->stop); n++) {
+	for (n = 0; n < IT_LOOP_MAX; n++) {
 		unsigned int idx = n % IT_PAGES;
 
 		ret = it_pin(fix, idx, 1, &page);
@@ -471,7 +470,6 @@ static void it_expect_racer_refused(struct it_user *iu, int err, int alt)
 	struct it_fixture *fix = iu->fix;
 	struct kunit *test = iu->test;
 
-	WRITE_ONCE(fix->stop, true);
 	wait_for_completion(&fix->pinned);
 	if (param->loop) {
 		KUNIT_EXPECT_LT(test, fix->loop_pins, (unsigned long)IT_LOOP_MAX);
