@@ -192,15 +192,16 @@ bool path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* A "Name:   123 kB" line of /proc/self/status, in kB; -1 if missing. */
-long proc_status_kb(const char *field)
+/* A "Name:   123 kB" line of /proc/PID/status, in kB; -1 if missing. */
+long pid_status_kb(pid_t pid, const char *field)
 {
 	size_t flen = strlen(field);
-	char line[256];
+	char path[64], line[256];
 	long val = -1;
 	FILE *f;
 
-	f = fopen("/proc/self/status", "re");
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
@@ -211,6 +212,40 @@ long proc_status_kb(const char *field)
 	}
 	fclose(f);
 	return val;
+}
+
+/* The same line of this process's own status. */
+long proc_status_kb(const char *field)
+{
+	return pid_status_kb(getpid(), field);
+}
+
+/*
+ * The watchdog: a hung ioctl must not hang the whole run. Its message is
+ * formatted when armed, since the handler may only write(2) and _exit(2).
+ */
+static char watchdog_msg[160];
+static size_t watchdog_len;
+
+static void watchdog_fire(int sig)
+{
+	ssize_t ret;
+
+	(void)sig;
+	ret = write(STDOUT_FILENO, watchdog_msg, watchdog_len);
+	(void)ret;
+	_exit(2);
+}
+
+void t_watchdog_arm(const char *section, unsigned int seconds)
+{
+	int n = snprintf(watchdog_msg, sizeof(watchdog_msg),
+			 "FAIL %s.watchdog: no progress for %u s, aborting\n",
+			 section, seconds);
+
+	watchdog_len = n > 0 ? (size_t)n : 0;
+	signal(SIGALRM, watchdog_fire);
+	alarm(seconds);
 }
 
 void uuid_random(char out[UUID_STR_LEN])

@@ -41,12 +41,18 @@ bool t_expect_ok(const char *name, long ret);
 bool t_expect_ret(const char *name, int ret, int want);
 int t_failures(void);
 int t_exit_status(void);
+/*
+ * From now on, a run that makes no progress for @seconds prints "FAIL
+ * SECTION.watchdog" and exits 2; re-arming restarts the count.
+ */
+void t_watchdog_arm(const char *section, unsigned int seconds);
 
 /* sysfs and procfs. Return 0 (or a length) on success, else -errno. */
 int sysfs_read(const char *path, char *buf, size_t len);
 int sysfs_write(const char *path, const char *val);
 int sysfs_read_long(const char *path, long *val);
 bool path_exists(const char *path);
+long pid_status_kb(pid_t pid, const char *field);
 long proc_status_kb(const char *field);
 
 /* UUIDs and the fixture's mediated devices. */

@@ -66,33 +66,6 @@ static unsigned char *buf;	/* BUF_SIZE of faulted-in anonymous memory */
 #define BUF_SIZE	(1 * MIB)
 
 /* ------------------------------------------------------------------ */
-/* Watchdog: a hung ioctl must not hang the whole run.                 */
-
-static char watchdog_msg[160];
-static size_t watchdog_len;
-
-static void watchdog_fire(int sig)
-{
-	ssize_t ret;
-
-	(void)sig;
-	ret = write(STDOUT_FILENO, watchdog_msg, watchdog_len);
-	(void)ret;
-	_exit(2);
-}
-
-static void watchdog_arm(const char *section, unsigned int seconds)
-{
-	int n = snprintf(watchdog_msg, sizeof(watchdog_msg),
-			 "FAIL %s.watchdog: no progress for %u s, aborting\n",
-			 section, seconds);
-
-	watchdog_len = n > 0 ? (size_t)n : 0;
-	signal(SIGALRM, watchdog_fire);
-	alarm(seconds);
-}
-
-/* ------------------------------------------------------------------ */
 /* /dev/iommu wrappers: each returns the ioctl's result (-1 and errno). */
 
 static int ioas_alloc(int fd, __u32 *id)
@@ -362,27 +335,6 @@ static int group_open(const char *uuid)
 }
 
 /* A "Name:   123 kB" line of /proc/PID/status; -1 if missing. */
-static long pid_status_kb(pid_t pid, const char *field)
-{
-	size_t flen = strlen(field);
-	char path[64], line[256];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			val = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * FOLL_PIN pins held system-wide (/proc/vmstat), or LONG_MIN. The counters
  * are per-CPU with a threshold, folded about once a second by vmstat's
@@ -430,7 +382,7 @@ static void test_framework(int fd)
 	size_t i;
 	int ret;
 
-	watchdog_arm("iommufd.ioctl", 30);
+	t_watchdog_arm("iommufd.ioctl", 30);
 
 	memset(&u, 0, sizeof(u));
 	u.a.size = offsetof(struct iommu_ioas_alloc, out_ioas_id);
@@ -513,7 +465,7 @@ static void test_alloc_destroy(int fd)
 	struct iommu_ioas_alloc a = { .size = sizeof(a), .flags = 1 };
 	__u32 id1, id2;
 
-	watchdog_arm("iommufd.ioas_alloc", 30);
+	t_watchdog_arm("iommufd.ioas_alloc", 30);
 	t_expect_errno("iommufd.ioas_alloc.flags_eopnotsupp",
 		       ioctl(fd, IOMMU_IOAS_ALLOC, &a), EOPNOTSUPP);
 	if (ioas_alloc(fd, &id1) || ioas_alloc(fd, &id2)) {
@@ -542,7 +494,7 @@ static void test_iova_ranges(int fd, __u32 ioas)
 	__u64 align = 0;
 	int ret;
 
-	watchdog_arm("iommufd.iova_ranges", 30);
+	t_watchdog_arm("iommufd.iova_ranges", 30);
 	ret = iova_ranges(fd, ioas, NULL, &num, &align);
 	t_expect_errno("iommufd.iova_ranges.emsgsize", ret, EMSGSIZE);
 	t_check(num >= 1, "iommufd.iova_ranges.num_written_back",
@@ -601,7 +553,7 @@ static void test_allow_iovas(int fd, __u32 ioas)
 	__u64 iova = 0, unmapped;
 	int ret;
 
-	watchdog_arm("iommufd.allow_iovas", 30);
+	t_watchdog_arm("iommufd.allow_iovas", 30);
 	t_expect_errno("iommufd.allow_iovas.reserved_eopnotsupp",
 		       allow_iovas(fd, ioas, r, 1, 1), EOPNOTSUPP);
 	r[1].start = ALLOW_START + page_size;
@@ -641,7 +593,7 @@ static void test_map(int fd, __u32 ioas)
 	__u64 iova, unmapped;
 	int ret;
 
-	watchdog_arm("iommufd.ioas_map", 30);
+	t_watchdog_arm("iommufd.ioas_map", 30);
 	iova = IOVA_A;
 	ret = ioas_map(fd, ioas, MAP_FRW, buf, 64 * KIB, &iova);
 	t_check(!ret && iova == IOVA_A, "iommufd.ioas_map.fixed_ok",
@@ -718,7 +670,7 @@ static void test_copy(int fd, __u32 src)
 	__u32 dst;
 	int ret;
 
-	watchdog_arm("iommufd.ioas_copy", 30);
+	t_watchdog_arm("iommufd.ioas_copy", 30);
 	if (ioas_alloc(fd, &dst)) {
 		t_fail("iommufd.ioas_copy.setup", "IOAS_ALLOC: %s",
 		       strerrorname_np(errno));
@@ -783,7 +735,7 @@ static void test_unmap(int fd, __u32 ioas)
 	__u64 unmapped;
 	int ret;
 
-	watchdog_arm("iommufd.ioas_unmap", 30);
+	t_watchdog_arm("iommufd.ioas_unmap", 30);
 	if (map_fixed(fd, ioas, buf, 64 * KIB, IOVA_A) ||
 	    map_fixed(fd, ioas, buf + 64 * KIB, 64 * KIB, IOVA_A + 64 * KIB)) {
 		t_fail("iommufd.ioas_unmap.setup", "IOAS_MAP: %s",
@@ -844,7 +796,7 @@ static void test_option(int fd, __u32 ioas)
 	__u64 val;
 	int fd2, ret;
 
-	watchdog_arm("iommufd.option", 30);
+	t_watchdog_arm("iommufd.option", 30);
 	val = 7;
 	ret = option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_GET, 0,
 		     &val);
@@ -946,7 +898,7 @@ static void test_vfio_ioas(int fd, __u32 ioas)
 	__u32 id;
 	int ret;
 
-	watchdog_arm("iommufd.vfio_ioas", 30);
+	t_watchdog_arm("iommufd.vfio_ioas", 30);
 	id = 0;
 	t_expect_errno("iommufd.vfio_ioas.get_unset_enodev",
 		       vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, &id), ENODEV);
@@ -980,7 +932,7 @@ static void test_hw(int fd, __u32 ioas)
 {
 	struct iommu_hw_info h;
 
-	watchdog_arm("iommufd.hw_info", 30);
+	t_watchdog_arm("iommufd.hw_info", 30);
 	t_expect_errno("iommufd.hw_info.bogus_id_enoent",
 		       hw_info(fd, 0x7ffffff0), ENOENT);
 	t_expect_errno("iommufd.hw_info.ioas_id_enoent", hw_info(fd, ioas),
@@ -1035,7 +987,7 @@ static void test_cdev_unbound(int dev)
 	void *p;
 	__u32 pt = 1;
 
-	watchdog_arm("cdev.unbound", 30);
+	t_watchdog_arm("cdev.unbound", 30);
 	t_expect_errno("cdev.unbound.get_info_einval",
 		       ioctl(dev, VFIO_DEVICE_GET_INFO, &info), EINVAL);
 	t_expect_errno("cdev.unbound.attach_einval",
@@ -1058,7 +1010,7 @@ static void test_cdev_bind_errors(int dev, int ifd)
 {
 	int nul, closed;
 
-	watchdog_arm("cdev.bind", 30);
+	t_watchdog_arm("cdev.bind", 30);
 	t_expect_errno("cdev.bind.short_argsz_einval",
 		       bind_fd(dev, 15, 0, ifd, NULL), EINVAL);
 	t_expect_errno("cdev.bind.flags_einval",
@@ -1085,7 +1037,7 @@ static void test_cdev_attached(int dev, int ifd, __u32 ioas)
 	size_t i;
 	int ret;
 
-	watchdog_arm("cdev.attached", 60);
+	t_watchdog_arm("cdev.attached", 60);
 	t_check(ioas_alignment(ifd, ioas) == (__u64)page_size,
 		"cdev.attach.iova_alignment_page", "alignment %llu",
 		(unsigned long long)ioas_alignment(ifd, ioas));
@@ -1190,7 +1142,7 @@ static void test_cdev_replace(int dev, int ifd, __u32 ioas1)
 	__u32 ioas2, pt;
 	int ret;
 
-	watchdog_arm("cdev.replace", 60);
+	t_watchdog_arm("cdev.replace", 60);
 	if (ioas_alloc(ifd, &ioas2)) {
 		t_fail("cdev.replace.setup", "IOAS_ALLOC: %s",
 		       strerrorname_np(errno));
@@ -1277,7 +1229,7 @@ static void test_cdev(const char *uuid)
 	int ifd, dev, dev2, grp, ret;
 	dev_t devt;
 
-	watchdog_arm("cdev.setup", 30);
+	t_watchdog_arm("cdev.setup", 30);
 	ret = cdev_find(uuid, node, sizeof(node), &devt);
 	if (!t_check(!ret, "cdev.sysfs_dev", "%s/%s/vfio-dev/vfio*/dev: %s",
 		     MDEV_BUS_DEVICES, uuid, strerrorname_np(-ret)))
@@ -1300,7 +1252,7 @@ static void test_cdev(const char *uuid)
 	test_cdev_unbound(dev);
 	test_cdev_bind_errors(dev, ifd);
 
-	watchdog_arm("cdev.bind", 30);
+	t_watchdog_arm("cdev.bind", 30);
 	if (ioas_alloc(ifd, &ioas)) {
 		t_fail("cdev.setup.ioas", "IOAS_ALLOC: %s",
 		       strerrorname_np(errno));
@@ -1337,7 +1289,7 @@ static void test_cdev(const char *uuid)
 	t_expect_errno("iommufd.destroy.device_id_ebusy", destroy_id(ifd, devid),
 		       EBUSY);
 
-	watchdog_arm("cdev.attach", 30);
+	t_watchdog_arm("cdev.attach", 30);
 	pt = ioas;
 	t_expect_errno("cdev.attach.flags_einval",
 		       attach_pt(dev, sizeof(struct vfio_device_attach_iommufd_pt),
@@ -1365,7 +1317,7 @@ static void test_cdev(const char *uuid)
 	test_cdev_replace(dev, ifd, ioas);
 
 	/* Closing the cdev unbinds: the group opens again. */
-	watchdog_arm("cdev.close", 30);
+	t_watchdog_arm("cdev.close", 30);
 	close(dev);
 	dev = -1;
 	grp = group_open(uuid);
@@ -1435,7 +1387,7 @@ static void test_cdev_shared(const char *uuid1, const char *uuid2)
 	long pin0, pin;
 	__u64 unmapped;
 
-	watchdog_arm("cdev.shared", 60);
+	t_watchdog_arm("cdev.shared", 60);
 	pin0 = proc_status_kb("VmPin");
 	ifd = open(IOMMU_DEV, O_RDWR | O_CLOEXEC);
 	if (ifd < 0 || ioas_alloc(ifd, &ioas)) {
@@ -1581,7 +1533,7 @@ static void test_acct_root(const char *uuid)
 	long pin0, lck0, pin, lck;
 	int ret;
 
-	watchdog_arm("acct.root", 60);
+	t_watchdog_arm("acct.root", 60);
 	pin0 = proc_status_kb("VmPin");
 	lck0 = proc_status_kb("VmLck");
 	ret = acct_open(uuid, &a);
@@ -1808,7 +1760,7 @@ static void test_acct_kill(const char *uuid)
 	char c = 0;
 	pid_t pid;
 
-	watchdog_arm("acct.kill", 90);
+	t_watchdog_arm("acct.kill", 90);
 	if (pipe2(pfd, O_CLOEXEC)) {
 		t_fail("acct.kill.setup", "pipe: %s", strerrorname_np(errno));
 		return;
@@ -1872,9 +1824,9 @@ static void test_acct_kill(const char *uuid)
 static void test_acct(const char *uuid)
 {
 	test_acct_root(uuid);
-	watchdog_arm("acct.rlimit", 90);
+	t_watchdog_arm("acct.rlimit", 90);
 	acct_run(uuid, ACCT_RLIMIT, "acct.rlimit.child");
-	watchdog_arm("acct.mm_mode", 90);
+	t_watchdog_arm("acct.mm_mode", 90);
 	acct_run(uuid, ACCT_MM, "acct.mm_mode.child");
 	test_acct_kill(uuid);
 }
@@ -1904,19 +1856,19 @@ int main(void)
 		     "setup.fixture_loaded", "%s missing",
 		     MFIX_TYPES_PATH "/" MFIX_BASIC))
 		return 1;
-	watchdog_arm("setup", 30);
+	t_watchdog_arm("setup", 30);
 	uuid_random(uuid_c);
 	ret = mdev_create(MFIX_BASIC, uuid_c);
 	if (t_check(!ret, "setup.create", "create %s: %s", uuid_c,
 		    strerrorname_np(-ret))) {
 		test_cdev(uuid_c);
-		watchdog_arm("cleanup", 30);
+		t_watchdog_arm("cleanup", 30);
 		ret = mdev_remove(uuid_c);
 		t_check(!ret && !mdev_exists(uuid_c), "cleanup.remove",
 			"remove %s: %s", uuid_c, strerrorname_np(-ret));
 	}
 
-	watchdog_arm("setup", 30);
+	t_watchdog_arm("setup", 30);
 	uuid_random(uuid_p);
 	ret = mdev_create(MFIX_BASIC, uuid_p);
 	if (t_check(!ret, "setup.create_acct", "create %s: %s", uuid_p,
@@ -1926,14 +1878,14 @@ int main(void)
 		if (t_check(!ret, "setup.create_second", "create %s: %s",
 			    uuid_c, strerrorname_np(-ret))) {
 			test_cdev_shared(uuid_p, uuid_c);
-			watchdog_arm("cleanup", 30);
+			t_watchdog_arm("cleanup", 30);
 			ret = mdev_remove(uuid_c);
 			t_check(!ret && !mdev_exists(uuid_c),
 				"cleanup.remove_second", "remove %s: %s",
 				uuid_c, strerrorname_np(-ret));
 		}
 		test_acct(uuid_p);
-		watchdog_arm("cleanup", 30);
+		t_watchdog_arm("cleanup", 30);
 		ret = mdev_remove(uuid_p);
 		t_check(!ret && !mdev_exists(uuid_p), "cleanup.remove_acct",
 			"remove %s: %s", uuid_p, strerrorname_np(-ret));

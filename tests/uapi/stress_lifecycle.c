@@ -328,27 +328,6 @@ static int pin_child_fn(void *arg)
 	return 0;
 }
 
-static long pid_status_kb(pid_t pid, const char *field)
-{
-	char path[64], line[256];
-	size_t flen = strlen(field);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			val = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * Start a pinning child: sharing our mm (@share_vm) so that its locked_vm
  * is ours to watch after it is dead, or as a plain forked process.

@@ -52,33 +52,6 @@ static char uuid_a[UUID_STR_LEN];
 static __u64 iova_base = 256 * MIB;
 
 /* ------------------------------------------------------------------ */
-/* Watchdog: a hung ioctl must not hang the whole run.                 */
-
-static char watchdog_msg[160];
-static size_t watchdog_len;
-
-static void watchdog_fire(int sig)
-{
-	ssize_t ret;
-
-	(void)sig;
-	ret = write(STDOUT_FILENO, watchdog_msg, watchdog_len);
-	(void)ret;
-	_exit(2);
-}
-
-static void watchdog_arm(const char *section, unsigned int seconds)
-{
-	int n = snprintf(watchdog_msg, sizeof(watchdog_msg),
-			 "FAIL %s.watchdog: no progress for %u s, aborting\n",
-			 section, seconds);
-
-	watchdog_len = n > 0 ? (size_t)n : 0;
-	signal(SIGALRM, watchdog_fire);
-	alarm(seconds);
-}
-
-/* ------------------------------------------------------------------ */
 /* Device helpers.                                                     */
 
 struct iommu_info {
@@ -217,7 +190,7 @@ static void test_container(void)
 	unsigned int i;
 	int c, ret;
 
-	watchdog_arm("container", 30);
+	t_watchdog_arm("container", 30);
 	c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (!t_expect_ok("container.open", c))
 		return;
@@ -265,7 +238,7 @@ static void test_group(void)
 	int gid, bad_fd = -1;
 	__u32 flags;
 
-	watchdog_arm("group", 30);
+	t_watchdog_arm("group", 30);
 	gid = mdev_group_id(uuid_a);
 	if (!t_check(gid >= 0, "group.iommu_group_link",
 		     "cannot resolve iommu_group of %s: %s", uuid_a,
@@ -389,7 +362,7 @@ static void test_abi(const char *uuid)
 	char path[64];
 	int c, g, gid;
 
-	watchdog_arm("abi", 30);
+	t_watchdog_arm("abi", 30);
 	gid = mdev_group_id(uuid);
 	if (!t_check(gid >= 0, "abi.group", "no iommu_group for %s", uuid))
 		return;
@@ -540,7 +513,7 @@ static void test_reset_intx(void)
 		printf("SKIP reset.intx: the mtty sample is not loaded\n");
 		return;
 	}
-	watchdog_arm("reset", 30);
+	t_watchdog_arm("reset", 30);
 	uuid_random(uuid);
 	ret = mdev_create_on(MTTY_PARENT, MTTY_TYPE_1, uuid);
 	if (!t_check(!ret, "reset.create", "create %s: %s", uuid,
@@ -634,7 +607,7 @@ static void test_type1(struct vfio_handle *h)
 	int c = h->container;
 	int ret;
 
-	watchdog_arm("type1", 60);
+	t_watchdog_arm("type1", 60);
 	ret = iommu_info(c, &ii);
 	if (!t_check(!ret, "type1.get_info", "failed with %s",
 		     strerrorname_np(-ret)))
@@ -924,7 +897,7 @@ static void test_device(struct vfio_handle *h)
 	int d = h->device;
 	int ret;
 
-	watchdog_arm("device", 60);
+	t_watchdog_arm("device", 60);
 	memset(&info, 0, sizeof(info));
 	info.argsz = sizeof(info);
 	ret = ioctl(d, VFIO_DEVICE_GET_INFO, &info);
@@ -1072,7 +1045,7 @@ static void test_pinning(struct vfio_handle *h)
 	long lck0, lck;
 	int ret;
 
-	watchdog_arm("pin", 60);
+	t_watchdog_arm("pin", 60);
 	rw = vt_anon_buffer(rw_size, 0x11);
 	ro = vt_anon_buffer(ro_size, 0x22);
 	pat = malloc(page_size);
@@ -1225,7 +1198,7 @@ static void test_close_unpins(struct vfio_handle *h)
 	long lck0, lck;
 	int ret;
 
-	watchdog_arm("pin_close", 30);
+	t_watchdog_arm("pin_close", 30);
 	buf = vt_anon_buffer(MIB, 0x33);
 	if (!buf || vt_dma_map(h->container, iova, buf, MIB,
 			       VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) {
@@ -1332,7 +1305,7 @@ static void test_rlimit(void)
 	pid_t pid;
 	int ret;
 
-	watchdog_arm("pin_rlimit", 60);
+	t_watchdog_arm("pin_rlimit", 60);
 	uuid_random(uuid);
 	ret = mdev_create(MFIX_BASIC, uuid);
 	if (!t_check(!ret, "pin.rlimit_create", "create failed: %s",
@@ -1365,7 +1338,7 @@ static void test_open_close_counts(void)
 	struct vfio_handle h;
 	int d2, d3, ret;
 
-	watchdog_arm("lifecycle", 30);
+	t_watchdog_arm("lifecycle", 30);
 	ret = vfio_open_device(uuid_a, &h);
 	if (!t_check(!ret, "lifecycle.open", "failed with %s",
 		     strerrorname_np(-ret)))
@@ -1420,7 +1393,7 @@ static void test_remove_with_request(void)
 	int efd, ret, gid;
 	pid_t pid;
 
-	watchdog_arm("lifecycle_request", 90);
+	t_watchdog_arm("lifecycle_request", 90);
 	uuid_random(uuid);
 	ret = mdev_create(MFIX_BASIC, uuid);
 	if (!t_check(!ret, "lifecycle.req_create", "failed: %s",
@@ -1484,7 +1457,7 @@ static void test_remove_without_request(void)
 	__s64 deadline;
 	pid_t pid;
 
-	watchdog_arm("lifecycle_noreq", 60);
+	t_watchdog_arm("lifecycle_noreq", 60);
 	uuid_random(uuid);
 	ret = mdev_create(MFIX_NOREQ, uuid);
 	if (!t_check(!ret, "lifecycle.noreq_create", "failed: %s",
@@ -1572,7 +1545,7 @@ int main(int argc, char **argv)
 	test_group();
 	test_abi(uuid_a);
 
-	watchdog_arm("setup", 30);
+	t_watchdog_arm("setup", 30);
 	ret = vfio_open_device(uuid_a, &h);
 	if (t_check(!ret, "setup.open_device", "failed with %s",
 		    strerrorname_np(-ret))) {
@@ -1588,7 +1561,7 @@ int main(int argc, char **argv)
 	test_remove_without_request();
 	test_reset_intx();
 
-	watchdog_arm("cleanup", 30);
+	t_watchdog_arm("cleanup", 30);
 	ret = mdev_remove(uuid_a);
 	t_check(!ret && !mdev_exists(uuid_a), "cleanup.remove",
 		"remove %s: %s", uuid_a, strerrorname_np(-ret));
