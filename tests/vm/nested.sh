@@ -128,8 +128,6 @@ nested_kernel() {
 # client, or when QEMU 10.0's prefix was not built on the host (the guest
 # sees the host read-only: tests/check and scripts/deps build it).
 nested_client() {
-	local prefix
-
 	[ -n "${NESTED_FIRST:-}" ] && NESTED_TAG=" ($1)"
 	NESTED_FIRST=$1
 	NESTED_VFIO=(-device "vfio-pci,sysfsdev=$SYSDEV")
@@ -139,13 +137,12 @@ nested_client() {
 		return 0
 		;;
 	qemu10-container | qemu10-iommufd)
-		if ! prefix=$(HOME=${HOME:-/root} "$TOP/scripts/qemu10" --cached); then
+		if ! "$TOP/scripts/qemu10" --cached > /dev/null; then
 			fail "nested$NESTED_TAG: QEMU 10.0" "no prefix built (scripts/qemu10 --prefix on the host)"
 			return 1
 		fi
-		NESTED_QEMU=(env "QEMU_MODULE_DIR=$prefix/usr/lib/x86_64-linux-gnu/qemu"
-			"$prefix/usr/bin/qemu-system-x86_64" -L "$prefix/usr/share/qemu"
-			-L "$prefix/usr/share/seabios")
+		# It execs 10.0 with its own modules, ROMs and SeaBIOS.
+		NESTED_QEMU=("$TOP/scripts/qemu10" --)
 		[ "$1" = qemu10-iommufd ] &&
 			NESTED_VFIO=(-object iommufd,id=iommufd0
 				-device "vfio-pci,sysfsdev=$SYSDEV,iommufd=iommufd0")
